@@ -1,0 +1,16 @@
+using Ferry.Engine.Changes;
+
+namespace Ferry.Engine.Connections;
+
+/// <summary>Reads a source's change log (binlog, logical replication).</summary>
+public interface IChangeSource
+{
+    /// <summary>The current end of the log: changes committed after this call are at or after it.</summary>
+    Task<LogPosition> GetCurrentPositionAsync(CancellationToken ct);
+
+    /// <summary>
+    /// Committed changes from <paramref name="from"/> on, forever (heartbeats while idle), until cancelled.
+    /// Transactions touching no table accepted by <paramref name="inScope"/> come as heartbeats.
+    /// </summary>
+    IAsyncEnumerable<ChangeEvent> ReadAsync(LogPosition from, Func<Schema.TableName, bool> inScope, CancellationToken ct);
+}

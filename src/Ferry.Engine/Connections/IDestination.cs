@@ -1,0 +1,35 @@
+using Ferry.Engine.Changes;
+using Ferry.Engine.Schema;
+
+namespace Ferry.Engine.Connections;
+
+/// <summary>How a source table lands in the destination.</summary>
+/// <param name="Source">The source table definition (row images follow its column order).</param>
+/// <param name="Target">The destination table name.</param>
+public sealed record TableMapping(TableSchema Source, TableName Target);
+
+/// <summary>Writes to a destination: schema, bulk rows, and change batches with their checkpoint.</summary>
+public interface IDestination
+{
+    /// <summary>Creates the database and the table (columns, key, indexes) if missing. Returns the DDL it ran.</summary>
+    Task<string> CreateTableAsync(TableMapping mapping, CancellationToken ct);
+
+    /// <summary>Writes rows by key, replacing rows whose key exists (so a redone chunk is harmless). Returns rows written.</summary>
+    Task<long> BulkLoadAsync(TableMapping mapping, IAsyncEnumerable<object?[]> rows, CancellationToken ct);
+
+    /// <summary>The last committed checkpoint of a stream (e.g. <c>p-1/forward</c>), or null.</summary>
+    Task<LogPosition?> ReadCheckpointAsync(string stream, CancellationToken ct);
+
+    /// <summary>
+    /// Applies transactions in order, idempotently (upsert / delete by key), and records
+    /// <paramref name="checkpoint"/> for <paramref name="stream"/> in the same destination transaction.
+    /// </summary>
+    Task ApplyAsync(IReadOnlyList<TransactionEvent> transactions, Func<TableName, TableMapping?> map,
+        string stream, LogPosition checkpoint, CancellationToken ct);
+
+    /// <summary>Records a checkpoint with no rows (heartbeats, out-of-scope transactions).</summary>
+    Task WriteCheckpointAsync(string stream, LogPosition checkpoint, CancellationToken ct);
+
+    /// <summary>Removes a stream's checkpoint (project released).</summary>
+    Task DeleteCheckpointAsync(string stream, CancellationToken ct);
+}

@@ -1,0 +1,29 @@
+using Ferry.Engine.Copy;
+using Ferry.Engine.Schema;
+
+namespace Ferry.Engine.Connections;
+
+/// <summary>Reads a source's schema and table contents (full copy and verification).</summary>
+public interface ISnapshotSource
+{
+    /// <summary>Databases (schemas) visible to the user, without the engine's system ones.</summary>
+    Task<IReadOnlyList<string>> ListDatabasesAsync(CancellationToken ct);
+
+    /// <summary>Base tables of a database.</summary>
+    Task<IReadOnlyList<string>> ListTablesAsync(string database, CancellationToken ct);
+
+    /// <summary>A table's definition, or null when it does not exist.</summary>
+    Task<TableSchema?> ReadTableAsync(TableName table, CancellationToken ct);
+
+    /// <summary>The engine's row count estimate (statistics, not a count).</summary>
+    Task<long> EstimateRowsAsync(TableName table, CancellationToken ct);
+
+    /// <summary>Splits a table into consecutive key ranges of about <paramref name="rowsPerChunk"/> rows covering every row.</summary>
+    Task<IReadOnlyList<KeyRange>> PlanChunksAsync(TableSchema table, int rowsPerChunk, CancellationToken ct);
+
+    /// <summary>Rows of one chunk in key order, every column in ordinal order, as <see cref="Changes.RowValues"/> types.</summary>
+    IAsyncEnumerable<object?[]> ReadChunkAsync(TableSchema table, KeyRange range, CancellationToken ct);
+
+    /// <summary>Rows with exactly these keys (verification re-checks).</summary>
+    IAsyncEnumerable<object?[]> ReadRowsAsync(TableSchema table, IReadOnlyList<object?[]> keys, CancellationToken ct);
+}

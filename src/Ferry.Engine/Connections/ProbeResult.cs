@@ -1,0 +1,7 @@
+namespace Ferry.Engine.Connections;
+
+/// <summary>One named precheck of a data source, with an actionable message when it fails.</summary>
+public sealed record ProbeCheck(string Name, bool Ok, string Detail);
+
+/// <summary>Outcome of testing a data source: reachable, credentials, and what CDC needs.</summary>
+public sealed record ProbeResult(bool Ok, string? ServerVersion, IReadOnlyList<ProbeCheck> Checks);
