@@ -1,0 +1,21 @@
+namespace Ferry.Abstractions.Components;
+
+/// <summary>What a component grain is asked to do; persisted by the component so it can resume alone.</summary>
+[GenerateSerializer, Alias("ComponentSpec")]
+public sealed class ComponentSpec
+{
+    [Id(0)] public string ProjectId { get; set; } = "";
+    /// <summary><c>schema</c>, <c>full</c>, <c>verify</c> (checker) or <c>forward</c> (store, writer).</summary>
+    [Id(1)] public string Mode { get; set; } = "";
+    [Id(2)] public DataSourceSecret Source { get; set; } = null!;
+    [Id(3)] public DataSourceSecret Destination { get; set; } = null!;
+    [Id(4)] public List<TableRoute> Tables { get; set; } = [];
+    /// <summary>Where the log reader starts when the destination holds no checkpoint yet.</summary>
+    [Id(5)] public string? StartPosition { get; set; }
+    [Id(6)] public int Concurrency { get; set; } = 4;
+    [Id(7)] public double LatencyThresholdSeconds { get; set; } = 10;
+    /// <summary>For the schema checker: the rules that select tables.</summary>
+    [Id(8)] public Projects.ObjectRules? Objects { get; set; }
+    /// <summary>For the schema checker: create the tables on the destination (the <c>schema</c> stage), or only resolve them.</summary>
+    [Id(9)] public bool CreateSchema { get; set; }
+}

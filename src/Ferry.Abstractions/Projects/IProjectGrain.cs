@@ -1,0 +1,23 @@
+using Ferry.Abstractions.Components;
+
+namespace Ferry.Abstractions.Projects;
+
+/// <summary>The stage machine of one migration or sync project (key: project id).</summary>
+[Alias("IProjectGrain")]
+public interface IProjectGrain : IGrainWithStringKey
+{
+    [Alias("Create")] Task<ProjectView> CreateAsync(string tenantId, string createdBy, ProjectSpec spec);
+    [Alias("Get")] Task<ProjectView?> GetAsync();
+    [Alias("Start")] Task<ProjectActionResult> StartAsync(string who);
+    [Alias("Pause")] Task<ProjectActionResult> PauseAsync(string who);
+    [Alias("Resume")] Task<ProjectActionResult> ResumeAsync(string who);
+    [Alias("Release")] Task<ProjectActionResult> ReleaseAsync(string who);
+    [Alias("Delete")] Task<ProjectActionResult> DeleteAsync(string who);
+    [Alias("GetObjects")] Task<List<TableProgress>> GetObjectsAsync();
+    [Alias("GetEvents")] Task<List<ProjectEvent>> GetEventsAsync();
+    [Alias("GetComponents")] Task<List<ComponentView>> GetComponentsAsync();
+    /// <summary>A component's progress, completion or failure.</summary>
+    [Alias("Report")] Task ReportAsync(ComponentReport report);
+    /// <summary>Re-drive the stage machine (silo start, membership change, reminder).</summary>
+    [Alias("Wake")] Task WakeAsync();
+}

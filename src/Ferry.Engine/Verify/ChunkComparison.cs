@@ -1,0 +1,60 @@
+using Ferry.Engine.Changes;
+
+namespace Ferry.Engine.Verify;
+
+/// <summary>Rows of one chunk that differ between the two sides, by key.</summary>
+public sealed record ChunkDiff(
+    long SourceRows,
+    long DestRows,
+    IReadOnlyList<object?[]> Mismatched,
+    IReadOnlyList<object?[]> MissingInDest,
+    IReadOnlyList<object?[]> ExtraInDest)
+{
+    public bool IsEmpty => Mismatched.Count == 0 && MissingInDest.Count == 0 && ExtraInDest.Count == 0;
+
+    /// <summary>The keys of every differing row.</summary>
+    public IEnumerable<object?[]> AllKeys => Mismatched.Concat(MissingInDest).Concat(ExtraInDest);
+}
+
+/// <summary>
+/// Compares the rows of the same key range read from both sides, in canonical form, so the
+/// comparison does not depend on either server's ordering, session settings or driver types.
+/// </summary>
+public static class ChunkComparison
+{
+    /// <param name="sourceKey">Ordinals of the key columns in source rows.</param>
+    /// <param name="sourceColumns">Ordinals of the compared columns in source rows.</param>
+    /// <param name="destKey">Ordinals of the same key columns in destination rows.</param>
+    /// <param name="destColumns">Ordinals of the same compared columns, in the same order, in destination rows.</param>
+    public static async Task<ChunkDiff> CompareAsync(
+        IAsyncEnumerable<object?[]> source, IAsyncEnumerable<object?[]> dest,
+        int[] sourceKey, int[] sourceColumns, int[] destKey, int[] destColumns, CancellationToken ct)
+    {
+        var src = await IndexAsync(source, sourceKey, sourceColumns, ct);
+        var dst = await IndexAsync(dest, destKey, destColumns, ct);
+        var mismatched = new List<object?[]>();
+        var missing = new List<object?[]>();
+        var extra = new List<object?[]>();
+        foreach (var (k, (key, hash)) in src)
+        {
+            if (!dst.TryGetValue(k, out var other)) missing.Add(key);
+            else if (other.Row != hash) mismatched.Add(key);
+        }
+        foreach (var (k, (key, _)) in dst)
+            if (!src.ContainsKey(k)) extra.Add(key);
+        return new ChunkDiff(src.Count, dst.Count, mismatched, missing, extra);
+    }
+
+    private static async Task<Dictionary<string, (object?[] Key, string Row)>> IndexAsync(
+        IAsyncEnumerable<object?[]> rows, int[] key, int[] columns, CancellationToken ct)
+    {
+        var map = new Dictionary<string, (object?[], string)>(StringComparer.Ordinal);
+        await foreach (var row in rows.WithCancellation(ct))
+        {
+            var k = key.Select(i => row[i]).ToArray();
+            var canonicalKey = RowValues.CanonicalRow(k);
+            map[canonicalKey] = (k, RowValues.CanonicalRow(columns.Select(i => row[i]).ToArray()));
+        }
+        return map;
+    }
+}

@@ -1,0 +1,200 @@
+using System.Diagnostics;
+using Ferry.Abstractions.Components;
+using Ferry.Abstractions.Projects;
+using Ferry.Engine.Checker;
+using Ferry.Engine.Copy;
+using Ferry.Engine.Loader;
+using Ferry.Engine.Objects;
+using Ferry.Engine.Preparer;
+using Ferry.Grains.Connectors;
+using Microsoft.Extensions.Logging;
+
+namespace Ferry.Grains.Components;
+
+/// <summary>Schema preparation, full copy and verification of a project (key <c>{projectId}/{mode}</c>).</summary>
+public sealed class CheckerGrain(
+    [PersistentState("checker", "ferry")] IPersistentState<ComponentGrainState> state,
+    ConnectorCatalog catalog,
+    ILogger<CheckerGrain> logger) : ComponentGrain(state, catalog, logger), ICheckerGrain
+{
+    private static readonly TimeSpan ReportEvery = TimeSpan.FromSeconds(1);
+
+    protected override string Kind => "checker";
+
+    public async Task SavePlanAsync(List<ChunkRecord> plan)
+    {
+        State.State.Chunks = plan;
+        State.State.Planned = true;
+        await State.WriteStateAsync();
+    }
+
+    public Task<List<ChunkRecord>> GetPlanAsync() =>
+        Task.FromResult(State.State.Planned ? State.State.Chunks.ToList() : []);
+
+    public async Task ChunkDoneAsync(int index, long rows)
+    {
+        var chunks = State.State.Chunks;
+        if (index < 0 || index >= chunks.Count || chunks[index].Done) return;
+        chunks[index] = chunks[index] with { Done = true, Rows = rows };
+        await State.WriteStateAsync();
+    }
+
+    protected override Task RunAsync(ComponentSpec spec, CancellationToken ct) => spec.Mode switch
+    {
+        StageNames.Schema => PrepareAsync(spec, ct),
+        StageNames.Full => CopyAsync(spec, ct),
+        StageNames.Verify => VerifyAsync(spec, ct),
+        _ => throw new InvalidOperationException($"unknown checker mode {spec.Mode}"),
+    };
+
+    private async Task PrepareAsync(ComponentSpec spec, CancellationToken ct)
+    {
+        var src = Catalog.Open(spec.Source);
+        var dst = Catalog.Open(spec.Destination);
+        var rules = spec.Objects ?? new ObjectRules();
+        var selector = new ObjectSelector(
+            rules.Include.Select(p => new ObjectFilter(p.Database, p.Tables)).ToList(),
+            rules.Exclude.Select(p => new ObjectFilter(p.Database, p.Tables)).ToList(),
+            rules.Rename);
+        var preparer = new SchemaPreparer(Catalog.For(src.Kind).OpenSnapshotSource(src), Catalog.For(dst.Kind).OpenDestination(dst), selector);
+        var names = await preparer.ResolveAsync(ct);
+        var done = 0;
+        var tables = new List<TableProgress>();
+        var prepared = await preparer.PrepareAsync(names, spec.CreateSchema, async t =>
+        {
+            done++;
+            tables.Add(new TableProgress
+            {
+                Database = t.Mapping.Source.Name.Database, Table = t.Mapping.Source.Name.Table,
+                DestDatabase = t.Mapping.Target.Database, DestTable = t.Mapping.Target.Table,
+                Schema = !spec.CreateSchema ? StageStatus.Skipped : t.Error is null ? StageStatus.Completed : StageStatus.Failed,
+                Ddl = t.Ddl, Error = t.Error,
+            });
+            await ReportAsync(spec, new ComponentReport { State = ComponentState.Running, Progress = 100.0 * done / names.Count });
+        }, ct);
+        var failed = prepared.FirstOrDefault(p => p.Error is not null);
+        if (failed is not null)
+        {
+            await ReportAsync(spec, new ComponentReport { State = ComponentState.Running, Tables = tables });
+            throw new Engine.Errors.FerryException("schema.create-failed",
+                $"creating {failed.Mapping.Target} on the destination failed: {failed.Error}");
+        }
+        await ReportAsync(spec, new ComponentReport { State = ComponentState.Completed, Progress = 100, Tables = tables });
+    }
+
+    private async Task CopyAsync(ComponentSpec spec, CancellationToken ct)
+    {
+        var src = Catalog.Open(spec.Source);
+        var dst = Catalog.Open(spec.Destination);
+        var source = Catalog.For(src.Kind).OpenSnapshotSource(src);
+        var destination = Catalog.For(dst.Kind).OpenDestination(dst);
+        var self = GrainFactory.GetGrain<ICheckerGrain>(Id);
+        var mappings = await TableMappings.ReadAsync(source, spec.Tables, ct);
+        var copier = new FullCopier(source, destination, mappings, spec.Concurrency);
+
+        var records = await self.GetPlanAsync();
+        if (records.Count == 0)
+        {
+            var planned = await copier.PlanAsync(ct);
+            records = planned.Select(c => new ChunkRecord(c.Table, KeyCodec.Encode(c.Range.After), KeyCodec.Encode(c.Range.UpTo), false, 0)).ToList();
+            await self.SavePlanAsync(records);
+        }
+        var plan = records.Select(r => new ChunkTask(r.Table, new KeyRange(KeyCodec.Decode(r.After), KeyCodec.Decode(r.UpTo)), r.Done, r.Rows)).ToList();
+
+        var estimates = new long[mappings.Count];
+        for (var i = 0; i < mappings.Count; i++) estimates[i] = await source.EstimateRowsAsync(mappings[i].Source.Name, ct);
+        var perTable = new long[mappings.Count];
+        foreach (var c in plan.Where(c => c.Done)) perTable[c.Table] += c.Rows;
+        var chunksLeft = new int[mappings.Count];
+        foreach (var c in plan.Where(c => !c.Done)) chunksLeft[c.Table]++;
+        var chunksDone = plan.Count(c => c.Done);
+        var sw = Stopwatch.StartNew();
+        long copiedNow = 0;
+        var lastReport = Stopwatch.StartNew();
+        var gate = new SemaphoreSlim(1);
+
+        async Task Report(ComponentState st)
+        {
+            var tables = mappings.Select((m, i) => new TableProgress
+            {
+                Database = m.Source.Name.Database, Table = m.Source.Name.Table,
+                DestDatabase = m.Target.Database, DestTable = m.Target.Table,
+                Full = chunksLeft[i] == 0 ? StageStatus.Completed : StageStatus.Running,
+                EstimatedRows = Math.Max(estimates[i], perTable[i]), MigratedRows = perTable[i],
+            }).ToList();
+            var migrated = perTable.Sum();
+            await ReportAsync(spec, new ComponentReport
+            {
+                State = st,
+                Progress = plan.Count == 0 ? 100 : Math.Round(100.0 * chunksDone / plan.Count, 1),
+                EstimatedRows = tables.Sum(t => t.EstimatedRows), MigratedRows = migrated,
+                Rps = Math.Round(FullCopier.Rate(Interlocked.Read(ref copiedNow), sw)), Tables = tables,
+            });
+        }
+
+        await Report(ComponentState.Running);
+        await copier.RunAsync(plan, async (index, rows) =>
+        {
+            await self.ChunkDoneAsync(index, rows);
+            await gate.WaitAsync(ct);
+            try
+            {
+                var table = plan[index].Table;
+                perTable[table] += rows;
+                chunksLeft[table]--;
+                chunksDone++;
+                Interlocked.Add(ref copiedNow, rows);
+                if (lastReport.Elapsed >= ReportEvery)
+                {
+                    lastReport.Restart();
+                    await Report(ComponentState.Running);
+                }
+            }
+            finally { gate.Release(); }
+        }, ct);
+        await Report(ComponentState.Completed);
+    }
+
+    private async Task VerifyAsync(ComponentSpec spec, CancellationToken ct)
+    {
+        var src = Catalog.Open(spec.Source);
+        var dst = Catalog.Open(spec.Destination);
+        var source = Catalog.For(src.Kind).OpenSnapshotSource(src);
+        var destReader = Catalog.For(dst.Kind).OpenDestinationReader(dst);
+        var mappings = await TableMappings.ReadAsync(source, spec.Tables, ct);
+        var verifier = new Verifier(source, destReader, mappings, spec.Concurrency);
+        var tables = new List<TableProgress>();
+        var gate = new SemaphoreSlim(1);
+        int consistent = 0, inconsistent = 0;
+        var verdicts = await verifier.RunAsync(async v =>
+        {
+            await gate.WaitAsync(ct);
+            try
+            {
+                var m = mappings[v.Table];
+                if (v.Consistent) consistent++; else inconsistent++;
+                tables.Add(new TableProgress
+                {
+                    Database = m.Source.Name.Database, Table = m.Source.Name.Table,
+                    DestDatabase = m.Target.Database, DestTable = m.Target.Table,
+                    Verify = v.Consistent ? StageStatus.Completed : StageStatus.Failed,
+                    SourceRows = v.SourceRows, DestRows = v.DestRows,
+                    Mismatches = v.Mismatched.Count, MissingInDest = v.MissingInDest.Count, ExtraInDest = v.ExtraInDest.Count,
+                    Error = v.Error,
+                });
+                await ReportAsync(spec, new ComponentReport
+                {
+                    State = ComponentState.Running, Progress = Math.Round(100.0 * tables.Count / Math.Max(1, mappings.Count), 1),
+                    ConsistentTables = consistent, InconsistentTables = inconsistent, Tables = tables.ToList(),
+                });
+            }
+            finally { gate.Release(); }
+        }, ct);
+        await ReportAsync(spec, new ComponentReport
+        {
+            State = ComponentState.Completed, Progress = 100,
+            ConsistentTables = verdicts.Count(v => v.Consistent), InconsistentTables = verdicts.Count(v => !v.Consistent),
+            Tables = tables,
+        });
+    }
+}

@@ -1,0 +1,171 @@
+using Ferry.Abstractions.Components;
+using Ferry.Abstractions.Projects;
+using Ferry.Engine.Errors;
+using Ferry.Grains.Connectors;
+using Microsoft.Extensions.Logging;
+
+namespace Ferry.Grains.Components;
+
+/// <summary>
+/// Shared life cycle of the worker grains: the work runs in a pump task outside grain turns;
+/// the grain keeps what the component should be doing, a one-minute reminder re-activates it on
+/// a surviving silo after a crash, and activation restarts the pump from the persisted checkpoint.
+/// </summary>
+public abstract class ComponentGrain(IPersistentState<ComponentGrainState> state, ConnectorCatalog catalog, ILogger logger)
+    : Grain, IComponentGrain, IRemindable
+{
+    private const string KeepAlive = "keepalive";
+    private CancellationTokenSource? _cts;
+    private Task? _pump;
+
+    protected IPersistentState<ComponentGrainState> State => state;
+    protected ConnectorCatalog Catalog => catalog;
+    protected ILogger Logger => logger;
+    protected abstract string Kind { get; }
+    protected string Id => this.GetPrimaryKeyString();
+    protected string Silo => RuntimeIdentity;
+
+    /// <summary>The work itself. Runs on the thread pool; talks to grains only through references.</summary>
+    protected abstract Task RunAsync(ComponentSpec spec, CancellationToken ct);
+
+    public override Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (state.State.Desired == ComponentState.Running && state.State.Spec is not null) StartPump();
+        return Task.CompletedTask;
+    }
+
+    public override async Task OnDeactivateAsync(DeactivationReason reason, CancellationToken cancellationToken)
+    {
+        await StopPumpAsync();
+    }
+
+    public async Task StartAsync(ComponentSpec spec)
+    {
+        if (state.State.Desired == ComponentState.Running && PumpAlive) return;
+        state.State.Spec = spec;
+        state.State.Desired = ComponentState.Running;
+        state.State.Error = null;
+        await state.WriteStateAsync();
+        await this.RegisterOrUpdateReminder(KeepAlive, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        StartPump();
+    }
+
+    public async Task PauseAsync()
+    {
+        if (state.State.Desired != ComponentState.Running) return;
+        state.State.Desired = ComponentState.Paused;
+        await state.WriteStateAsync();
+        // Not waiting: the pump may be waiting on its project, which may be the caller. A new
+        // pump waits for this one to end before it starts.
+        if (_cts is not null) await _cts.CancelAsync();
+        await ForgetReminderAsync();
+    }
+
+    public Task EnsureRunningAsync()
+    {
+        if (state.State.Desired == ComponentState.Running && state.State.Spec is not null && !PumpAlive) StartPump();
+        return Task.CompletedTask;
+    }
+
+    public async Task ReleaseAsync()
+    {
+        await StopPumpAsync();
+        await ForgetReminderAsync();
+        state.State = new ComponentGrainState();
+        await state.ClearStateAsync();
+        DeactivateOnIdle();
+    }
+
+    public Task<ComponentView> GetViewAsync()
+    {
+        var status = state.State.Desired == ComponentState.Running && !PumpAlive ? "Starting" : state.State.Desired.ToString();
+        return Task.FromResult(new ComponentView(Id, Kind, status, Silo, []));
+    }
+
+    public async Task PumpEndedAsync(string? errorCode, string? errorMessage)
+    {
+        if (state.State.Desired != ComponentState.Running) return;
+        state.State.Desired = errorCode is null ? ComponentState.Completed : ComponentState.Failed;
+        state.State.Error = errorMessage;
+        await state.WriteStateAsync();
+        await ForgetReminderAsync();
+    }
+
+    public Task ReceiveReminder(string reminderName, TickStatus status) => EnsureRunningAsync();
+
+    private bool PumpAlive => _pump is { IsCompleted: false };
+
+    private void StartPump()
+    {
+        var previous = _pump;
+        var cts = new CancellationTokenSource();
+        _cts = cts;
+        var spec = state.State.Spec!;
+        var self = this.AsReference<IComponentGrain>();
+        var project = GrainFactory.GetGrain<IProjectGrain>(spec.ProjectId);
+        var id = Id;
+        var kind = Kind;
+        var silo = Silo;
+        _pump = Task.Run(async () =>
+        {
+            // A pump that is still winding down finishes first, so two never write at once.
+            if (previous is not null) { try { await previous; } catch { /* it reported its own end */ } }
+            try
+            {
+                await RunAsync(spec, cts.Token);
+                await self.PumpEndedAsync(null, null);
+            }
+            catch (OperationCanceledException) when (cts.IsCancellationRequested)
+            {
+            }
+            catch (Exception e)
+            {
+                var code = e is FerryException fe ? fe.Code : "component.failed";
+                logger.LogError(e, "{Component} {Id} failed", kind, id);
+                try
+                {
+                    await self.PumpEndedAsync(code, e.Message);
+                    await project.ReportAsync(new ComponentReport
+                    {
+                        ComponentId = id, Kind = kind, Stage = StageOf(spec), State = ComponentState.Failed,
+                        ErrorCode = code, ErrorMessage = e.Message, Silo = silo,
+                    });
+                }
+                catch (Exception report) { logger.LogError(report, "could not report the failure of {Id}", id); }
+            }
+        });
+    }
+
+    private async Task StopPumpAsync()
+    {
+        if (_cts is null) return;
+        await _cts.CancelAsync();
+        if (_pump is not null)
+        {
+            // The pump may be waiting on a call into this grain; do not wait for it forever.
+            try { await _pump.WaitAsync(TimeSpan.FromSeconds(5)); } catch { /* ended or still ending */ }
+        }
+    }
+
+    private async Task ForgetReminderAsync()
+    {
+        var r = await this.GetReminder(KeepAlive);
+        if (r is not null) await this.UnregisterReminder(r);
+    }
+
+    protected static string StageOf(ComponentSpec spec) => spec.Mode switch
+    {
+        "forward" => StageNames.Incremental,
+        "reverse" => StageNames.Reverse,
+        _ => spec.Mode,
+    };
+
+    protected Task ReportAsync(ComponentSpec spec, ComponentReport report)
+    {
+        report.ComponentId = Id;
+        report.Kind = Kind;
+        report.Stage = StageOf(spec);
+        report.Silo = Silo;
+        return GrainFactory.GetGrain<IProjectGrain>(spec.ProjectId).ReportAsync(report);
+    }
+}

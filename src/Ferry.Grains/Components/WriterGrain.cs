@@ -1,0 +1,40 @@
+using Ferry.Abstractions.Components;
+using Ferry.Engine.Changes;
+using Ferry.Engine.Syncer;
+using Ferry.Grains.Connectors;
+using Microsoft.Extensions.Logging;
+
+namespace Ferry.Grains.Components;
+
+/// <summary>
+/// Applies the source's changes to the destination (key <c>{projectId}/{direction}</c>). The log
+/// reader runs inside the same pump, so change batches never cross grain calls; the starting
+/// position comes from the store grain, the resume position from the destination's checkpoint.
+/// </summary>
+public sealed class WriterGrain(
+    [PersistentState("writer", "ferry")] IPersistentState<ComponentGrainState> state,
+    ConnectorCatalog catalog,
+    ILogger<WriterGrain> logger) : ComponentGrain(state, catalog, logger), IWriterGrain
+{
+    protected override string Kind => "writer";
+
+    protected override async Task RunAsync(ComponentSpec spec, CancellationToken ct)
+    {
+        var src = Catalog.Open(spec.Source);
+        var dst = Catalog.Open(spec.Destination);
+        var source = Catalog.For(src.Kind).OpenSnapshotSource(src);
+        var changes = Catalog.For(src.Kind).OpenChangeSource(src, Id);
+        var destination = Catalog.For(dst.Kind).OpenDestination(dst);
+        var mappings = await TableMappings.ReadAsync(source, spec.Tables, ct);
+        var applier = new ChangeApplier(changes, destination, mappings, Id, new LogPosition(spec.StartPosition ?? ""));
+        await applier.RunAsync(p => ReportAsync(spec, new ComponentReport
+        {
+            State = ComponentState.Running,
+            LatencySeconds = Math.Round(p.LatencySeconds, 3),
+            CheckpointPosition = p.Checkpoint.Value,
+            CheckpointTimestamp = p.CheckpointTimestamp,
+            Inserted = p.Inserted, Updated = p.Updated, Deleted = p.Deleted, Ddl = p.Ddl,
+            Rps = Math.Round(p.RowsPerSecond, 1),
+        }), ct);
+    }
+}

@@ -1,0 +1,424 @@
+using Ferry.Abstractions.Components;
+using Ferry.Abstractions.DataSources;
+using Ferry.Abstractions.Projects;
+using Ferry.Abstractions.Tenants;
+using Ferry.Grains.Connectors;
+using Microsoft.Extensions.Logging;
+
+namespace Ferry.Grains.Projects;
+
+/// <summary>
+/// The stage machine of one project. It never moves data itself: it starts component grains,
+/// takes their reports, advances stages, and a one-minute reminder re-drives it after any failure.
+/// </summary>
+public sealed class ProjectGrain(
+    [PersistentState("project", "ferry")] IPersistentState<ProjectState> state,
+    ConnectorCatalog catalog,
+    ILogger<ProjectGrain> logger) : Grain, IProjectGrain, IRemindable
+{
+    private const string Drive = "drive";
+    private const string PrepareKey = "prepare";
+    private const int MaxEvents = 1000;
+    private static readonly TimeSpan ProgressWriteEvery = TimeSpan.FromSeconds(10);
+    private DateTimeOffset _lastWrite;
+    private bool _driving;
+
+    private string Id => this.GetPrimaryKeyString();
+    private ProjectState S => state.State;
+
+    public override async Task OnActivateAsync(CancellationToken cancellationToken)
+    {
+        if (S.Exists && S.Status == ProjectStatus.Running) await DriveAsync();
+    }
+
+    public async Task<ProjectView> CreateAsync(string tenantId, string createdBy, ProjectSpec spec)
+    {
+        if (S.Exists) return View();
+        state.State = new ProjectState
+        {
+            Exists = true, TenantId = tenantId, CreatedAt = DateTimeOffset.UtcNow, CreatedBy = createdBy, Spec = spec,
+            Status = ProjectStatus.NotStarted,
+            Stages = spec.Stages.Select(n => new StageState { Name = n }).ToList(),
+        };
+        Log("created", $"project created with stages {string.Join(", ", spec.Stages)}", createdBy);
+        await state.WriteStateAsync();
+        foreach (var ds in new[] { spec.SourceId, spec.DestinationId })
+            await GrainFactory.GetGrain<IDataSourceGrain>(ds).SetUsedByAsync(Id, true);
+        await GrainFactory.GetGrain<ITenantGrain>(tenantId).AddProjectAsync(Id);
+        return View();
+    }
+
+    public Task<ProjectView?> GetAsync() => Task.FromResult(S.Exists ? View() : null);
+
+    public async Task<ProjectActionResult> StartAsync(string who)
+    {
+        if (Refuse("start", who, ProjectStatus.NotStarted) is { } refused) return refused;
+        S.Status = ProjectStatus.Running;
+        Log("started", "project started", who);
+        await state.WriteStateAsync();
+        await this.RegisterOrUpdateReminder(Drive, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await GrainFactory.GetGrain<IProjectRegistryGrain>("active").SetActiveAsync(Id, true);
+        await DriveAsync();
+        return new ProjectActionResult(View());
+    }
+
+    public async Task<ProjectActionResult> PauseAsync(string who)
+    {
+        if (Refuse("pause", who, ProjectStatus.Running) is { } refused) return refused;
+        S.Status = ProjectStatus.Paused;
+        foreach (var s in S.Stages.Where(s => s.Status is StageStatus.Running or StageStatus.Monitoring)) s.Status = StageStatus.Paused;
+        Log("paused", "project paused", who);
+        await state.WriteStateAsync();
+        await PauseComponentsAsync();
+        return new ProjectActionResult(View());
+    }
+
+    public async Task<ProjectActionResult> ResumeAsync(string who)
+    {
+        if (Refuse("resume", who, ProjectStatus.Paused, ProjectStatus.Failed) is { } refused) return refused;
+        S.Status = ProjectStatus.Running;
+        S.Error = null;
+        foreach (var s in S.Stages.Where(s => s.Status is StageStatus.Paused or StageStatus.Failed)) s.Status = StageStatus.Running;
+        Log("resumed", "project resumed from its last checkpoints", who);
+        await state.WriteStateAsync();
+        await this.RegisterOrUpdateReminder(Drive, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        await GrainFactory.GetGrain<IProjectRegistryGrain>("active").SetActiveAsync(Id, true);
+        await DriveAsync();
+        return new ProjectActionResult(View());
+    }
+
+    public async Task<ProjectActionResult> ReleaseAsync(string who)
+    {
+        if (Refuse("release", who, ProjectStatus.Running, ProjectStatus.Paused, ProjectStatus.Failed, ProjectStatus.Completed) is { } refused)
+            return refused;
+        S.Status = ProjectStatus.Releasing;
+        Log("releasing", "project releasing", who);
+        await state.WriteStateAsync();
+        foreach (var c in ComponentKeys()) await ReleaseComponentAsync(c);
+        await GrainFactory.GetGrain<IStoreGrain>($"{Id}/forward").ReleaseAsync();
+        await ForgetReminderAsync();
+        await GrainFactory.GetGrain<IProjectRegistryGrain>("active").SetActiveAsync(Id, false);
+        foreach (var ds in new[] { S.Spec.SourceId, S.Spec.DestinationId })
+            await GrainFactory.GetGrain<IDataSourceGrain>(ds).SetUsedByAsync(Id, false);
+        S.Status = ProjectStatus.Released;
+        foreach (var s in S.Stages.Where(s => s.Status is StageStatus.Running or StageStatus.Monitoring or StageStatus.Paused))
+        {
+            s.Status = StageStatus.Completed;
+            s.FinishedAt = DateTimeOffset.UtcNow;
+        }
+        Log("released", "project released: its components are stopped and their checkpoints removed", who);
+        await state.WriteStateAsync();
+        return new ProjectActionResult(View());
+    }
+
+    public async Task<ProjectActionResult> DeleteAsync(string who)
+    {
+        if (Refuse("delete", who, ProjectStatus.NotStarted, ProjectStatus.Released) is { } refused) return refused;
+        foreach (var ds in new[] { S.Spec.SourceId, S.Spec.DestinationId })
+            await GrainFactory.GetGrain<IDataSourceGrain>(ds).SetUsedByAsync(Id, false);
+        await GrainFactory.GetGrain<ITenantGrain>(S.TenantId).RemoveProjectAsync(Id);
+        state.State = new ProjectState();
+        await state.ClearStateAsync();
+        DeactivateOnIdle();
+        return new ProjectActionResult(null);
+    }
+
+    public Task<List<TableProgress>> GetObjectsAsync() => Task.FromResult(S.Tables.ToList());
+
+    public Task<List<ProjectEvent>> GetEventsAsync() => Task.FromResult(S.Events.ToList());
+
+    public Task<List<ComponentView>> GetComponentsAsync() => Task.FromResult(S.Components.Values.ToList());
+
+    public Task WakeAsync() => S.Exists && S.Status == ProjectStatus.Running ? DriveAsync() : Task.CompletedTask;
+
+    public async Task ReceiveReminder(string reminderName, TickStatus status)
+    {
+        if (!S.Exists || S.Status is not (ProjectStatus.Running or ProjectStatus.Paused or ProjectStatus.Failed or ProjectStatus.NotStarted))
+        {
+            await ForgetReminderAsync();
+            return;
+        }
+        await WakeAsync();
+    }
+
+    public async Task ReportAsync(ComponentReport report)
+    {
+        if (!S.Exists || S.Status != ProjectStatus.Running) return;
+        S.Components[report.ComponentId] = new ComponentView(report.ComponentId, report.Kind, report.State.ToString(), report.Silo, Metrics(report));
+        var stage = S.Stages.FirstOrDefault(s => s.Name == report.Stage);
+        if (stage is not null) Apply(stage, report);
+        MergeTables(report);
+
+        switch (report.State)
+        {
+            case ComponentState.Completed:
+                if (report.Stage == StageNames.Schema && !S.Prepared)
+                {
+                    S.Prepared = true;
+                    Log("prepared", $"{S.Tables.Count} table(s) selected by the object rules", null);
+                }
+                if (stage is not null && stage.Status != StageStatus.Completed)
+                {
+                    stage.Status = StageStatus.Completed;
+                    stage.Progress = 100;
+                    stage.FinishedAt = DateTimeOffset.UtcNow;
+                    Log("stage-completed", $"stage {stage.Name} completed", null);
+                }
+                await state.WriteStateAsync();
+                await DriveAsync();
+                return;
+            case ComponentState.Failed:
+                await FailAsync(report.ErrorCode ?? "component.failed", report.ErrorMessage ?? "unknown error", report.ComponentId, stage);
+                return;
+        }
+
+        if (stage is { Name: StageNames.Incremental or StageNames.Reverse, Status: StageStatus.Running }
+            && report.LatencySeconds is { } latency && latency <= S.Spec.Options.LatencyThresholdSeconds)
+        {
+            stage.Status = StageStatus.Monitoring;
+            Log("stage-monitoring", $"stage {stage.Name} caught up (latency {latency:0.###} s)", null);
+            await state.WriteStateAsync();
+            await DriveAsync();
+            return;
+        }
+        if (DateTimeOffset.UtcNow - _lastWrite > ProgressWriteEvery) await WriteAsync();
+    }
+
+    /// <summary>Makes sure the component for the current stage runs; advances when stages complete.</summary>
+    private async Task DriveAsync()
+    {
+        if (_driving || !S.Exists || S.Status != ProjectStatus.Running) return;
+        _driving = true;
+        try { await DriveCoreAsync(); }
+        catch (Exception e)
+        {
+            logger.LogError(e, "driving project {Id} failed", Id);
+            await FailAsync(e is Engine.Errors.FerryException fe ? fe.Code : "project.drive-failed", e.Message, null, null);
+        }
+        finally { _driving = false; }
+    }
+
+    private async Task DriveCoreAsync()
+    {
+        var schemaStage = Stage(StageNames.Schema);
+        if (!S.Prepared)
+        {
+            if (schemaStage is not null) StartStage(schemaStage);
+            await StartComponentAsync<ICheckerGrain>($"{Id}/{StageNames.Schema}", StageNames.Schema, spec =>
+            {
+                spec.Objects = S.Spec.Objects;
+                spec.CreateSchema = schemaStage is not null;
+            });
+            return;
+        }
+        var hasIncremental = Stage(StageNames.Incremental) is not null;
+        foreach (var stage in S.Stages)
+        {
+            if (stage.Status is StageStatus.Completed or StageStatus.Skipped) continue;
+            switch (stage.Name)
+            {
+                case StageNames.Schema:
+                    stage.Status = StageStatus.Completed;
+                    continue;
+                case StageNames.Full:
+                    if (hasIncremental) await CaptureStartPositionAsync();
+                    StartStage(stage);
+                    await StartComponentAsync<ICheckerGrain>($"{Id}/{StageNames.Full}", StageNames.Full, _ => { });
+                    return;
+                case StageNames.Incremental:
+                    await CaptureStartPositionAsync();
+                    StartStage(stage);
+                    await StartComponentAsync<IWriterGrain>($"{Id}/forward", "forward", spec => spec.StartPosition = S.StartPosition);
+                    if (stage.Status == StageStatus.Monitoring) continue;
+                    return;
+                case StageNames.Verify:
+                    StartStage(stage);
+                    await StartComponentAsync<ICheckerGrain>($"{Id}/{StageNames.Verify}", StageNames.Verify, _ => { });
+                    return;
+                default:
+                    await FailAsync("project.stage-unsupported", $"stage {stage.Name} is not supported yet", null, stage);
+                    return;
+            }
+        }
+        if (!hasIncremental)
+        {
+            S.Status = ProjectStatus.Completed;
+            Log("completed", "all stages completed", null);
+            await state.WriteStateAsync();
+            await ForgetReminderAsync();
+            await GrainFactory.GetGrain<IProjectRegistryGrain>("active").SetActiveAsync(Id, false);
+        }
+    }
+
+    private void StartStage(StageState stage)
+    {
+        if (stage.Status != StageStatus.Pending) return;
+        stage.Status = StageStatus.Running;
+        stage.StartedAt = DateTimeOffset.UtcNow;
+        Log("stage-started", $"stage {stage.Name} started", null);
+    }
+
+    private async Task CaptureStartPositionAsync()
+    {
+        if (S.StartPosition is not null) return;
+        var source = await SecretOf(S.Spec.SourceId);
+        S.StartPosition = await GrainFactory.GetGrain<IStoreGrain>($"{Id}/forward").CaptureStartPositionAsync(source);
+        Log("start-position", $"incremental will start at source position {S.StartPosition}", null);
+        await state.WriteStateAsync();
+    }
+
+    private async Task StartComponentAsync<T>(string key, string mode, Action<ComponentSpec> configure) where T : IComponentGrain
+    {
+        var spec = new ComponentSpec
+        {
+            ProjectId = Id, Mode = mode,
+            Source = await SecretOf(S.Spec.SourceId),
+            Destination = await SecretOf(S.Spec.DestinationId),
+            Tables = S.Tables.Select(t => new TableRoute(t.Database, t.Table, t.DestDatabase, t.DestTable)).ToList(),
+            Concurrency = mode == StageNames.Verify ? S.Spec.Options.VerifyConcurrency : S.Spec.Options.FullConcurrency,
+            LatencyThresholdSeconds = S.Spec.Options.LatencyThresholdSeconds,
+        };
+        configure(spec);
+        await state.WriteStateAsync();
+        _lastWrite = DateTimeOffset.UtcNow;
+        await GrainFactory.GetGrain<T>(key).StartAsync(spec);
+    }
+
+    private async Task<DataSourceSecret> SecretOf(string dataSourceId)
+    {
+        var r = await GrainFactory.GetGrain<IDataSourceGrain>(dataSourceId).GetAsync()
+            ?? throw new Engine.Errors.FerryException("datasource.not-found", $"data source {dataSourceId} no longer exists");
+        return new DataSourceSecret(r.Type, r.Host, r.Port, r.User, r.ProtectedPassword, r.Database, r.Options);
+    }
+
+    private async Task FailAsync(string code, string message, string? component, StageState? stage)
+    {
+        S.Status = ProjectStatus.Failed;
+        S.Error = new ProjectError(code, message, component, DateTimeOffset.UtcNow);
+        if (stage is not null) stage.Status = StageStatus.Failed;
+        Log("failed", $"{code}: {message}", null);
+        await state.WriteStateAsync();
+        await PauseComponentsAsync();
+    }
+
+    private IEnumerable<(string Key, bool Writer)> ComponentKeys() =>
+    [
+        ($"{Id}/{StageNames.Schema}", false), ($"{Id}/{StageNames.Full}", false),
+        ($"{Id}/{StageNames.Verify}", false), ($"{Id}/forward", true),
+    ];
+
+    private async Task PauseComponentsAsync()
+    {
+        foreach (var (key, writer) in ComponentKeys())
+        {
+            IComponentGrain g = writer ? GrainFactory.GetGrain<IWriterGrain>(key) : GrainFactory.GetGrain<ICheckerGrain>(key);
+            await g.PauseAsync();
+        }
+    }
+
+    private async Task ReleaseComponentAsync((string Key, bool Writer) c)
+    {
+        IComponentGrain g = c.Writer ? GrainFactory.GetGrain<IWriterGrain>(c.Key) : GrainFactory.GetGrain<ICheckerGrain>(c.Key);
+        await g.ReleaseAsync();
+        if (!c.Writer) return;
+        try
+        {
+            // The checkpoint row lives in the destination; forget it so a new project starts clean.
+            var dst = catalog.Open(await SecretOf(S.Spec.DestinationId));
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(20));
+            await catalog.For(dst.Kind).OpenDestination(dst).DeleteCheckpointAsync(c.Key, timeout.Token);
+        }
+        catch (Exception e)
+        {
+            Log("release-warning", $"the checkpoint of {c.Key} could not be removed from the destination: {e.Message}", null);
+        }
+    }
+
+    private async Task ForgetReminderAsync()
+    {
+        var r = await this.GetReminder(Drive);
+        if (r is not null) await this.UnregisterReminder(r);
+    }
+
+    private ProjectActionResult? Refuse(string action, string who, params ProjectStatus[] allowed)
+    {
+        if (!S.Exists) return ProjectActionResult.Refused("project.not-found", $"project {Id} does not exist");
+        if (allowed.Contains(S.Status)) return null;
+        return ProjectActionResult.Refused("project.invalid-transition",
+            $"cannot {action} project {Id} while it is {S.Status}; allowed from {string.Join(", ", allowed)}");
+    }
+
+    private StageState? Stage(string name) => S.Stages.FirstOrDefault(s => s.Name == name);
+
+    private static void Apply(StageState stage, ComponentReport r)
+    {
+        stage.UpdatedAt = DateTimeOffset.UtcNow;
+        if (r.Progress is { } p) stage.Progress = p;
+        if (r.EstimatedRows is { } e) stage.EstimatedRows = e;
+        if (r.MigratedRows is { } m) stage.MigratedRows = m;
+        if (r.Rps is { } rps) stage.Rps = rps;
+        if (r.LatencySeconds is { } l) stage.LatencySeconds = l;
+        if (r.CheckpointPosition is { } pos) stage.Checkpoint = new CheckpointView(pos, r.CheckpointTimestamp);
+        if (r.Inserted is { } i) stage.Inserted = i;
+        if (r.Updated is { } u) stage.Updated = u;
+        if (r.Deleted is { } d) stage.Deleted = d;
+        if (r.Ddl is { } ddl) stage.Ddl = ddl;
+        if (r.ConsistentTables is { } c) stage.ConsistentTables = c;
+        if (r.InconsistentTables is { } ic) stage.InconsistentTables = ic;
+    }
+
+    private void MergeTables(ComponentReport r)
+    {
+        foreach (var t in r.Tables)
+        {
+            var mine = S.Tables.FirstOrDefault(x => x.Database == t.Database && x.Table == t.Table);
+            if (mine is null)
+            {
+                S.Tables.Add(t);
+                continue;
+            }
+            switch (r.Stage)
+            {
+                case StageNames.Schema:
+                    mine.Schema = t.Schema; mine.Ddl = t.Ddl; mine.Error = t.Error;
+                    break;
+                case StageNames.Full:
+                    mine.Full = t.Full; mine.EstimatedRows = t.EstimatedRows; mine.MigratedRows = t.MigratedRows;
+                    break;
+                case StageNames.Verify:
+                    mine.Verify = t.Verify; mine.SourceRows = t.SourceRows; mine.DestRows = t.DestRows;
+                    mine.Mismatches = t.Mismatches; mine.MissingInDest = t.MissingInDest; mine.ExtraInDest = t.ExtraInDest;
+                    if (t.Error is not null) mine.Error = t.Error;
+                    break;
+            }
+        }
+    }
+
+    private static Dictionary<string, double> Metrics(ComponentReport r)
+    {
+        var m = new Dictionary<string, double>();
+        if (r.Rps is { } rps) m["rps"] = rps;
+        if (r.LatencySeconds is { } l) m["latencySeconds"] = l;
+        if (r.Progress is { } p) m["progress"] = p;
+        return m;
+    }
+
+    private void Log(string type, string message, string? who)
+    {
+        S.Events.Add(new ProjectEvent(DateTimeOffset.UtcNow, type, message, who));
+        if (S.Events.Count > MaxEvents) S.Events.RemoveRange(0, S.Events.Count - MaxEvents);
+    }
+
+    private async Task WriteAsync()
+    {
+        _lastWrite = DateTimeOffset.UtcNow;
+        await state.WriteStateAsync();
+    }
+
+    private ProjectView View() => new()
+    {
+        Id = Id, Name = S.Spec.Name, Kind = S.Spec.Kind, Status = S.Status, CreatedAt = S.CreatedAt, CreatedBy = S.CreatedBy,
+        Tags = S.Spec.Tags, SourceId = S.Spec.SourceId, DestinationId = S.Spec.DestinationId, Stages = S.Stages,
+        Error = S.Error, Objects = S.Spec.Objects, Options = S.Spec.Options, Sink = S.Spec.Sink, TenantId = S.TenantId,
+    };
+}

@@ -1,0 +1,23 @@
+using Ferry.Abstractions.Components;
+using Ferry.Abstractions.Projects;
+
+namespace Ferry.Grains.Projects;
+
+[GenerateSerializer, Alias("ProjectState")]
+public sealed class ProjectState
+{
+    [Id(0)] public bool Exists { get; set; }
+    [Id(1)] public string TenantId { get; set; } = "";
+    [Id(2)] public DateTimeOffset CreatedAt { get; set; }
+    [Id(3)] public string CreatedBy { get; set; } = "";
+    [Id(4)] public ProjectSpec Spec { get; set; } = new();
+    [Id(5)] public ProjectStatus Status { get; set; }
+    [Id(6)] public List<StageState> Stages { get; set; } = [];
+    [Id(7)] public ProjectError? Error { get; set; }
+    [Id(8)] public List<TableProgress> Tables { get; set; } = [];
+    [Id(9)] public List<ProjectEvent> Events { get; set; } = [];
+    /// <summary>The table list is resolved (and created, with the schema stage) before data moves.</summary>
+    [Id(10)] public bool Prepared { get; set; }
+    [Id(11)] public string? StartPosition { get; set; }
+    [Id(12)] public Dictionary<string, ComponentView> Components { get; set; } = [];
+}
