@@ -2,7 +2,7 @@
 # Stops Ferry's local servers (data is kept under .local/; remove it for a clean start).
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
-for name in mariadb-source mariadb-dest; do
+for name in mariadb-source mariadb-dest mariadb-nobinlog; do
   sock=$FERRY_STATE/$name/mysqld.sock
   if mariadb-admin --socket="$sock" -uroot -p"$FERRY_DB_PASSWORD" shutdown >/dev/null 2>&1; then echo "$name: stopped"; fi
 done

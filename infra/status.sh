@@ -3,7 +3,7 @@
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/env.sh"
 rc=0
-for pair in "mariadb-source:$FERRY_MARIADB_SOURCE_PORT" "mariadb-dest:$FERRY_MARIADB_DEST_PORT"; do
+for pair in "mariadb-source:$FERRY_MARIADB_SOURCE_PORT" "mariadb-dest:$FERRY_MARIADB_DEST_PORT" "mariadb-nobinlog:$FERRY_MARIADB_NOBINLOG_PORT"; do
   name=${pair%%:*} port=${pair##*:}
   if mariadb-admin --socket="$FERRY_STATE/$name/mysqld.sock" -uroot -p"$FERRY_DB_PASSWORD" ping >/dev/null 2>&1; then
     echo "$name: running on 127.0.0.1:$port"; else echo "$name: stopped"; rc=1; fi

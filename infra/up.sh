@@ -21,8 +21,8 @@ install_packages() {
   fi
 }
 
-mariadb_up() { # name port time-zone charset
-  local name=$1 port=$2 tz=$3 charset=$4 dir=$FERRY_STATE/$1
+mariadb_up() { # name port time-zone charset [binlog: on|off]
+  local name=$1 port=$2 tz=$3 charset=$4 binlog=${5:-on} dir=$FERRY_STATE/$1
   local sock=$dir/mysqld.sock
   if mariadb-admin --socket="$sock" -uroot -p"$FERRY_DB_PASSWORD" ping >/dev/null 2>&1; then
     echo "$name: already running on 127.0.0.1:$port"; return
@@ -39,16 +39,12 @@ log-error=$dir/error.log
 user=root
 skip-name-resolve
 server-id=$port
-log-bin=$dir/binlog/mariadb-bin
-binlog_format=ROW
-binlog_row_image=FULL
-binlog_row_metadata=FULL
-binlog_checksum=CRC32
-expire_logs_days=7
+$(if [[ $binlog == on ]]; then printf '%s\n' "log-bin=$dir/binlog/mariadb-bin" binlog_format=ROW binlog_row_image=FULL \
+    binlog_row_metadata=FULL binlog_checksum=CRC32 expire_logs_days=7; fi)
 local_infile=1
 max_allowed_packet=1G
 max_connections=500
-innodb_buffer_pool_size=1G
+innodb_buffer_pool_size=$([[ $binlog == on ]] && echo 1G || echo 64M)
 innodb_log_file_size=512M
 innodb_flush_log_at_trx_commit=2
 sync_binlog=0
@@ -113,6 +109,8 @@ install_packages
 mkdir -p "$FERRY_STATE"
 mariadb_up mariadb-source "$FERRY_MARIADB_SOURCE_PORT" '+03:00' latin1
 mariadb_up mariadb-dest "$FERRY_MARIADB_DEST_PORT" '-05:00' utf8mb4
+# A server with the binlog off, for the prechecks that must refuse it as a source.
+mariadb_up mariadb-nobinlog "$FERRY_MARIADB_NOBINLOG_PORT" '+00:00' utf8mb4 off
 pg_up pg-meta "$FERRY_PG_META_PORT"
 PGPASSWORD=$FERRY_DB_PASSWORD psql -h 127.0.0.1 -p "$FERRY_PG_META_PORT" -U postgres -tAc \
   "select 1 from pg_database where datname='ferry'" | grep -q 1 \
@@ -123,5 +121,6 @@ cat <<INFO
 Connection strings:
   MariaDB source      $FERRY_TEST_MARIADB_SOURCE
   MariaDB destination $FERRY_TEST_MARIADB_DEST
+  MariaDB, binlog off $FERRY_TEST_MARIADB_NOBINLOG
   Ferry metadata (PG) $FERRY_TEST_PG_META
 INFO

@@ -11,6 +11,9 @@ public static class TestServers
     public static string MariaDbDest =>
         Environment.GetEnvironmentVariable("FERRY_TEST_MARIADB_DEST") ?? "Server=127.0.0.1;Port=3308;User ID=root;Password=ferry";
 
+    public static string MariaDbNoBinlog =>
+        Environment.GetEnvironmentVariable("FERRY_TEST_MARIADB_NOBINLOG") ?? "Server=127.0.0.1;Port=3309;User ID=root;Password=ferry";
+
     public static string PgMeta =>
         Environment.GetEnvironmentVariable("FERRY_TEST_PG_META") ?? "Host=127.0.0.1;Port=5433;Username=postgres;Password=ferry;Database=ferry";
 

@@ -1,0 +1,176 @@
+using System.Security.Cryptography;
+using Ferry.Abstractions.Components;
+using Ferry.Abstractions.DataSources;
+using Ferry.Abstractions.Projects;
+using Ferry.Api.Auth;
+using Ferry.Api.Json;
+using Ferry.Api.Problems;
+using Ferry.Engine.Connections;
+using Ferry.Engine.Errors;
+using Ferry.Grains.Connectors;
+using Microsoft.AspNetCore.Builder;
+using Microsoft.AspNetCore.Http;
+using Microsoft.AspNetCore.Routing;
+
+namespace Ferry.Api.Endpoints;
+
+/// <summary><c>/api/v1/projects</c>: migrations, their stages and operator actions.</summary>
+public static class ProjectsApi
+{
+    public static RouteGroupBuilder MapProjects(this RouteGroupBuilder api)
+    {
+        var g = api.MapGroup("/projects");
+        g.MapPost("/", Create);
+        g.MapGet("/", List);
+        g.MapGet("/{id}", Get);
+        g.MapDelete("/{id}", (string id, HttpContext http, IGrainFactory grains) => Act(id, http, grains, (p, who) => p.DeleteAsync(who), deleted: true));
+        g.MapPost("/{id}/start", (string id, HttpContext http, IGrainFactory grains) => Act(id, http, grains, (p, who) => p.StartAsync(who)));
+        g.MapPost("/{id}/pause", (string id, HttpContext http, IGrainFactory grains) => Act(id, http, grains, (p, who) => p.PauseAsync(who)));
+        g.MapPost("/{id}/resume", (string id, HttpContext http, IGrainFactory grains) => Act(id, http, grains, (p, who) => p.ResumeAsync(who)));
+        g.MapPost("/{id}/release", (string id, HttpContext http, IGrainFactory grains) => Act(id, http, grains, (p, who) => p.ReleaseAsync(who)));
+        g.MapGet("/{id}/objects", Objects);
+        g.MapGet("/{id}/events", Events);
+        g.MapGet("/{id}/components", Components);
+        g.MapGet("/{id}/verification", Verification);
+        return api;
+    }
+
+    private static async Task<IResult> Create(HttpRequest request, IGrainFactory grains, ConnectorCatalog catalog)
+    {
+        var (body, problem) = await RequestBody.ReadAsync<ProjectRequest>(request);
+        if (problem is not null) return problem;
+        var errors = ProjectValidation.Validate(body!);
+        var http = request.HttpContext;
+        DataSourceRecord? source = null, dest = null;
+        if (body!.SourceId is { Length: > 0 } sid && (source = await DataSourcesApi.Find(sid, http, grains)) is null)
+            errors.Add("sourceId", $"data source '{sid}' does not exist");
+        if (body.DestinationId is { Length: > 0 } did && (dest = await DataSourcesApi.Find(did, http, grains)) is null)
+            errors.Add("destinationId", $"data source '{did}' does not exist");
+        if (source is not null && !ConnectorCatalog.ParseKind(source.Type).IsMySqlFamily())
+            errors.Add("sourceId", $"{source.Type} sources are not supported yet; use a MySQL-family source");
+        if (dest is not null && !ConnectorCatalog.ParseKind(dest.Type).IsMySqlFamily())
+            errors.Add("destinationId", $"{dest.Type} destinations are not supported yet; use a MySQL-family destination");
+        if (errors.Any) return ApiProblem.Validation(errors.ToDictionary());
+
+        // Prechecks before anything is created: a project that cannot run is not created.
+        var needsLog = body.Stages!.Contains(StageNames.Incremental);
+        var failed = await PrecheckAsync(catalog, source!, asSource: true, needsLog, http.RequestAborted)
+                     ?? await PrecheckAsync(catalog, dest!, asSource: false, needsLog: false, http.RequestAborted);
+        if (failed is not null) return failed;
+
+        var caller = http.Principal();
+        var spec = new ProjectSpec
+        {
+            Name = body.Name!.Trim(), Kind = body.Kind ?? "migration", SourceId = source!.Id, DestinationId = dest!.Id,
+            Stages = body.Stages!, Objects = body.Objects!, Options = body.Options ?? new ProjectOptions(), Sink = body.Sink,
+            Tags = body.Tags ?? [],
+        };
+        var id = "p-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
+        var grain = grains.GetGrain<IProjectGrain>(id);
+        var view = await grain.CreateAsync(caller.TenantId, caller.UserName, spec);
+        if (spec.Options.AutoStart)
+        {
+            var started = await grain.StartAsync(caller.UserName);
+            view = started.Project ?? view;
+        }
+        return Results.Created($"/api/v1/projects/{id}", view);
+    }
+
+    private static async Task<IResult?> PrecheckAsync(ConnectorCatalog catalog, DataSourceRecord ds, bool asSource, bool needsLog, CancellationToken ct)
+    {
+        var field = asSource ? "sourceId" : "destinationId";
+        ProbeResult result;
+        try
+        {
+            var conn = catalog.Open(new DataSourceSecret(ds.Type, ds.Host, ds.Port, ds.User, ds.ProtectedPassword, ds.Database, ds.Options));
+            result = await catalog.For(conn.Kind).TestAsync(conn, asSource && needsLog, ct);
+        }
+        catch (FerryException e)
+        {
+            return ApiProblem.Create(StatusCodes.Status422UnprocessableEntity, e.Code, "Precheck failed", $"{field} {ds.Id}: {e.Message}");
+        }
+        if (result.Ok) return null;
+        var bad = result.Checks.Where(c => !c.Ok).ToList();
+        var code = bad.Any(c => c.Name == "reachable") ? "datasource.unreachable"
+            : bad.Any(c => c.Name == "credentials") ? "datasource.auth-failed"
+            : "datasource.precheck-failed";
+        var detail = $"{(asSource ? "source" : "destination")} data source {ds.Id} ({ds.Name}) failed prechecks: " +
+                     string.Join("; ", bad.Select(c => $"{c.Name}: {c.Detail}"));
+        return ApiProblem.Create(StatusCodes.Status422UnprocessableEntity, code, "Precheck failed", detail,
+            new Dictionary<string, string[]> { [field] = bad.Select(c => $"{c.Name}: {c.Detail}").ToArray() },
+            DataSourcesApi.ToResponse(result).Checks);
+    }
+
+    private static async Task<IResult> List(HttpContext http, IGrainFactory grains, string? status, string? kind, string? tag, string? q,
+        int? limit, string? cursor)
+    {
+        var caller = http.Principal();
+        var ids = await grains.GetGrain<Abstractions.Tenants.ITenantGrain>(caller.TenantId).ListProjectsAsync();
+        var views = await Task.WhenAll(ids.Select(id => grains.GetGrain<IProjectGrain>(id).GetAsync()));
+        var all = views.OfType<ProjectView>()
+            .Where(p => status is null || string.Equals(p.Status.ToString(), status, StringComparison.OrdinalIgnoreCase))
+            .Where(p => kind is null || p.Kind == kind)
+            .Where(p => tag is null || p.Tags.Contains(tag))
+            .Where(p => q is null || p.Name.Contains(q, StringComparison.OrdinalIgnoreCase) || p.Id.Contains(q, StringComparison.OrdinalIgnoreCase))
+            .OrderBy(p => p.CreatedAt)
+            .ToList();
+        return Results.Ok(Paging.Apply(all, limit, cursor));
+    }
+
+    private static async Task<IResult> Get(string id, HttpContext http, IGrainFactory grains)
+    {
+        var p = await Find(id, http, grains);
+        return p is null ? ApiProblem.NotFound("project", id) : Results.Ok(p);
+    }
+
+    private static async Task<IResult> Act(string id, HttpContext http, IGrainFactory grains,
+        Func<IProjectGrain, string, Task<ProjectActionResult>> action, bool deleted = false)
+    {
+        if (await Find(id, http, grains) is null) return ApiProblem.NotFound("project", id);
+        var result = await action(grains.GetGrain<IProjectGrain>(id), http.Principal().UserName);
+        if (!result.Ok)
+            return result.ErrorCode == "project.not-found"
+                ? ApiProblem.NotFound("project", id)
+                : ApiProblem.Conflict(result.ErrorCode!, result.ErrorMessage!);
+        return deleted ? Results.NoContent() : Results.Ok(result.Project);
+    }
+
+    private static async Task<IResult> Objects(string id, HttpContext http, IGrainFactory grains)
+    {
+        if (await Find(id, http, grains) is null) return ApiProblem.NotFound("project", id);
+        var tables = await grains.GetGrain<IProjectGrain>(id).GetObjectsAsync();
+        return Results.Ok(tables.Select(t => new ObjectResponse(
+            t.Database, t.Table, t.DestDatabase, t.DestTable,
+            new(t.Schema.ToString()), new(t.Full.ToString()), new(t.Incremental.ToString()), new(t.Verify.ToString()),
+            t.EstimatedRows, t.MigratedRows, t.Inserted, t.Updated, t.Deleted, t.Error)).ToList());
+    }
+
+    private static async Task<IResult> Events(string id, HttpContext http, IGrainFactory grains, int? limit, string? cursor)
+    {
+        if (await Find(id, http, grains) is null) return ApiProblem.NotFound("project", id);
+        var events = await grains.GetGrain<IProjectGrain>(id).GetEventsAsync();
+        return Results.Ok(Paging.Apply(events, limit, cursor));
+    }
+
+    private static async Task<IResult> Components(string id, HttpContext http, IGrainFactory grains)
+    {
+        if (await Find(id, http, grains) is null) return ApiProblem.NotFound("project", id);
+        return Results.Ok(await grains.GetGrain<IProjectGrain>(id).GetComponentsAsync());
+    }
+
+    private static async Task<IResult> Verification(string id, HttpContext http, IGrainFactory grains)
+    {
+        if (await Find(id, http, grains) is null) return ApiProblem.NotFound("project", id);
+        var tables = await grains.GetGrain<IProjectGrain>(id).GetObjectsAsync();
+        return Results.Ok(tables.Select(t => new VerificationResponse(
+            $"{t.Database}.{t.Table}",
+            t.Verify switch { StageStatus.Completed => "Consistent", StageStatus.Failed => "Inconsistent", _ => t.Verify.ToString() },
+            t.SourceRows, t.DestRows, t.Mismatches, t.MissingInDest, t.ExtraInDest, t.Verify == StageStatus.Failed ? t.Error : null)).ToList());
+    }
+
+    private static async Task<ProjectView?> Find(string id, HttpContext http, IGrainFactory grains)
+    {
+        var p = await grains.GetGrain<IProjectGrain>(id).GetAsync();
+        return p is not null && p.TenantId == http.Principal().TenantId ? p : null;
+    }
+}

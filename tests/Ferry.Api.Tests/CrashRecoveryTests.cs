@@ -1,0 +1,90 @@
+using Ferry.Api.Tests.Support;
+using Ferry.TestSupport;
+
+namespace Ferry.Api.Tests;
+
+/// <summary>SIGKILL the node during the full copy and again during incremental: nothing lost, nothing doubled.</summary>
+[Collection(E2ECollection.Name)]
+public sealed class CrashRecoveryTests : IAsyncLifetime
+{
+    private readonly string _db = TestServers.UniqueName("e2e_crash");
+    private readonly FerryNode _node = new(FerryNode.NewMetadataDatabase(), "crash-admin-" + Guid.NewGuid().ToString("N"));
+
+    public async Task InitializeAsync()
+    {
+        await TestServers.ExecAsync(TestServers.MariaDbSource, $"CREATE DATABASE `{_db}` CHARACTER SET utf8mb4");
+        await TestServers.ExecAsync(TestServers.MariaDbSource, """
+            CREATE TABLE big (id INT PRIMARY KEY, grp INT NOT NULL, payload VARCHAR(255) NOT NULL, n BIGINT NOT NULL);
+            INSERT INTO big SELECT seq, seq % 1000, REPEAT(CHAR(65 + seq % 26), 200), 0 FROM seq_1_to_400000;
+            CREATE TABLE ledger (id BIGINT AUTO_INCREMENT PRIMARY KEY, account INT NOT NULL, delta DECIMAL(12,2) NOT NULL, at DATETIME(6) NOT NULL);
+            """, _db);
+    }
+
+    public async Task DisposeAsync()
+    {
+        await _node.DisposeAsync();
+        await TestServers.ExecAsync(TestServers.MariaDbSource, $"DROP DATABASE IF EXISTS `{_db}`");
+        await TestServers.ExecAsync(TestServers.MariaDbDest, $"DROP DATABASE IF EXISTS `{_db}`");
+    }
+
+    [Fact]
+    public async Task Killed_during_full_copy_and_during_incremental_the_project_finishes_with_equal_data()
+    {
+        await _node.StartAsync();
+        using var api = new FerryClient(_node.BaseAddress, _node.AdminKey);
+        var scenario = new Scenario(api);
+        var src = await scenario.CreateDataSourceAsync("source", TestServers.MariaDbSource);
+        var dst = await scenario.CreateDataSourceAsync("dest", TestServers.MariaDbDest);
+        var id = (await api.PostOkAsync("/api/v1/projects", Scenario.MigrationBody("crash", src, dst, _db)))["id"]!.GetValue<string>();
+        await api.PostOkAsync($"/api/v1/projects/{id}/start");
+
+        // Changes keep coming from before the copy until after the second crash.
+        using var stopLoad = new CancellationTokenSource();
+        var load = Task.Run(() => LoadAsync(stopLoad.Token));
+
+        await scenario.WaitAsync(id, p => Scenario.Stage(p, "full")["migratedRows"]?.GetValue<long>() > 0, TimeSpan.FromMinutes(2), "the full copy to start");
+        _node.Kill();
+
+        // The restarted node listens on the same port, so the same client talks to it.
+        await _node.StartAsync();
+        await scenario.WaitAsync(id, p => Scenario.Status(Scenario.Stage(p, "incremental")) is "Running" or "Monitoring",
+            TimeSpan.FromMinutes(3), "the full copy to finish after the restart");
+        await Task.Delay(1500);
+        _node.Kill();
+        await Task.Delay(500);
+        await _node.StartAsync();
+        await Task.Delay(1000);
+        await stopLoad.CancelAsync();
+        var changes = await load;
+        Assert.True(changes > 20, $"the load made only {changes} transactions");
+
+        await scenario.WaitAsync(id, p => Scenario.Status(Scenario.Stage(p, "incremental")) == "Monitoring", TimeSpan.FromMinutes(2), "catch-up");
+        await Scenario.AssertConvergesAsync(_db, ["big", "ledger"], TimeSpan.FromSeconds(90));
+        var project = await scenario.GetProjectAsync(id);
+        Assert.Equal("Completed", Scenario.Status(Scenario.Stage(project, "full")));
+        Assert.Equal("Running", Scenario.Status(project));
+    }
+
+    /// <summary>Transactions that would show a lost or doubled change: appends, relative updates, deletes.</summary>
+    private async Task<int> LoadAsync(CancellationToken ct)
+    {
+        var count = 0;
+        var rnd = new Random(7);
+        await using var c = await TestServers.OpenAsync(TestServers.MariaDbSource, _db);
+        while (!ct.IsCancellationRequested && count < 5000)
+        {
+            var a = rnd.Next(1, 400_000);
+            var sql = (count % 4) switch
+            {
+                0 => $"START TRANSACTION; INSERT INTO ledger (account, delta, at) VALUES ({a % 50}, 1.50, NOW(6)), ({a % 50}, -0.25, NOW(6)); UPDATE big SET n = n + 1 WHERE id = {a}; COMMIT",
+                1 => $"UPDATE big SET n = n + 1, payload = CONCAT('u', {count}) WHERE grp = {a % 1000} AND id < 20000",
+                2 => $"DELETE FROM big WHERE id = {a}",
+                _ => $"INSERT INTO big VALUES ({400_000 + count}, 1, 'new', {count})",
+            };
+            await using (var cmd = new MySqlConnector.MySqlCommand(sql, c)) await cmd.ExecuteNonQueryAsync(CancellationToken.None);
+            count++;
+            await Task.Delay(5, CancellationToken.None);
+        }
+        return count;
+    }
+}

@@ -1,0 +1,116 @@
+using System.Text.Json.Nodes;
+using Ferry.Api.Tests.Support;
+using Ferry.TestSupport;
+
+namespace Ferry.Api.Tests;
+
+/// <summary>A MariaDB → MariaDB migration driven through HTTP on a real node, compared row by row.</summary>
+[Collection(E2ECollection.Name)]
+public sealed class MigrationEndToEndTests : IAsyncLifetime
+{
+    private readonly string _db = TestServers.UniqueName("e2e_shop");
+    private readonly FerryNode _node = new(FerryNode.NewMetadataDatabase(), "test-admin-" + Guid.NewGuid().ToString("N"));
+    private FerryClient _api = null!;
+
+    public async Task InitializeAsync()
+    {
+        await TestServers.ExecAsync(TestServers.MariaDbSource, $"CREATE DATABASE `{_db}` CHARACTER SET utf8mb4");
+        await TestServers.ExecAsync(TestServers.MariaDbSource, TypeTable.Create, _db);
+        await TestServers.ExecAsync(TestServers.MariaDbSource, "SET time_zone = '+00:00'; " + TypeTable.SeedRows, _db);
+        await TestServers.ExecAsync(TestServers.MariaDbSource, """
+            CREATE TABLE orders (
+              customer_id INT NOT NULL, order_no BIGINT NOT NULL, amount DECIMAL(12,2) NOT NULL,
+              note VARCHAR(100) CHARACTER SET latin1, created DATETIME(6) NOT NULL,
+              PRIMARY KEY (customer_id, order_no), KEY by_created (created)
+            ) DEFAULT CHARSET=utf8mb4;
+            INSERT INTO orders SELECT seq % 97, seq, seq * 1.25, CONCAT('note é ', seq), '2024-01-01' + INTERVAL seq SECOND
+              FROM seq_1_to_25000;
+            """, _db);
+        await _node.StartAsync();
+        _api = new FerryClient(_node.BaseAddress, _node.AdminKey);
+    }
+
+    public async Task DisposeAsync()
+    {
+        _api?.Dispose();
+        await _node.DisposeAsync();
+        await TestServers.ExecAsync(TestServers.MariaDbSource, $"DROP DATABASE IF EXISTS `{_db}`");
+        await TestServers.ExecAsync(TestServers.MariaDbDest, $"DROP DATABASE IF EXISTS `{_db}`");
+    }
+
+    [Fact]
+    public async Task Schema_full_incremental_and_verify_leave_the_destination_equal_to_the_source()
+    {
+        var scenario = new Scenario(_api);
+        var src = await scenario.CreateDataSourceAsync("source", TestServers.MariaDbSource);
+        var dst = await scenario.CreateDataSourceAsync("dest", TestServers.MariaDbDest);
+        var created = await _api.PostOkAsync("/api/v1/projects", Scenario.MigrationBody("shop", src, dst, _db));
+        var id = created["id"]!.GetValue<string>();
+        Assert.Equal("NotStarted", Scenario.Status(created));
+        Assert.Equal(["schema", "full", "incremental", "verify"], created["stages"]!.AsArray().Select(s => s!["name"]!.GetValue<string>()));
+
+        await _api.PostOkAsync($"/api/v1/projects/{id}/start");
+        var project = await scenario.WaitAsync(id, p => Scenario.Status(Scenario.Stage(p, "incremental")) == "Monitoring",
+            TimeSpan.FromMinutes(3), "incremental to catch up");
+        var full = Scenario.Stage(project, "full");
+        Assert.Equal("Completed", Scenario.Status(full));
+        Assert.Equal(25004, full["migratedRows"]!.GetValue<long>());
+        Assert.Equal("Completed", Scenario.Status(Scenario.Stage(project, "schema")));
+
+        // Changes while incremental runs: single statements, a multi-statement transaction,
+        // a rolled-back transaction, a key change, and every type changed to other edge values.
+        await TestServers.ExecAsync(TestServers.MariaDbSource, """
+            SET time_zone = '+00:00';
+            INSERT INTO types (id, vc, ts, j) VALUES (10, 'inserted 😀', '2001-02-03 04:05:06.070809', '{"k": 1}');
+            UPDATE types SET ti = 5, tiu = 250, bi = -1, biu = 18446744073709551614, d = '-0.000000000000000000000000000001',
+              d2 = 0, f = 0.5, db = -0.25, c = 'changed', vc = 'ça 🚀', t = '', dt = '2000-01-01', dtm = '2000-01-01 00:00:00.5',
+              ts = '2000-01-01 00:00:00.000001', bl = X'DEADBEEF00', vb = X'0000', j = '{"changed": true}' WHERE id = 3;
+            UPDATE types SET vc = NULL, j = NULL WHERE id = 2;
+            DELETE FROM types WHERE id = 1;
+            START TRANSACTION;
+            INSERT INTO orders VALUES (1, 900001, 1.00, 'tx é', '2025-01-01'), (2, 900002, 2.00, NULL, '2025-01-02');
+            UPDATE orders SET amount = amount + 1000 WHERE customer_id = 5 AND order_no < 2000;
+            DELETE FROM orders WHERE customer_id = 7;
+            COMMIT;
+            START TRANSACTION;
+            INSERT INTO orders VALUES (3, 999999, 3.00, 'rolled back', '2025-01-03');
+            DELETE FROM orders WHERE customer_id = 8;
+            ROLLBACK;
+            UPDATE orders SET order_no = order_no + 5000000 WHERE customer_id = 11 AND order_no < 3000;
+            """, _db);
+        for (var i = 0; i < 50; i++)
+            await TestServers.ExecAsync(TestServers.MariaDbSource,
+                $"INSERT INTO orders VALUES (42, {800000 + i}, {i}.5, 'single {i}', NOW(6)); UPDATE orders SET note = 'touched {i}' WHERE customer_id = 42 AND order_no = {800000 + i}", _db);
+
+        await Scenario.AssertConvergesAsync(_db, ["types", "orders"], TimeSpan.FromSeconds(60));
+        var caughtUp = await scenario.WaitAsync(id, p =>
+        {
+            var inc = Scenario.Stage(p, "incremental");
+            return inc["latencySeconds"]?.GetValue<double>() <= 1 && inc["inserted"]?.GetValue<long>() >= 53;
+        }, TimeSpan.FromSeconds(30), "latency back to zero");
+        var incremental = Scenario.Stage(caughtUp, "incremental");
+        Assert.True(incremental["updated"]!.GetValue<long>() >= 50, incremental.ToJsonString());
+        Assert.True(incremental["deleted"]!.GetValue<long>() >= 1, incremental.ToJsonString());
+        Assert.NotNull(incremental["checkpoint"]?["position"]);
+        Assert.Equal("Running", Scenario.Status(caughtUp));
+
+        var verified = await scenario.WaitAsync(id, p => Scenario.Status(Scenario.Stage(p, "verify")) == "Completed",
+            TimeSpan.FromMinutes(2), "verification");
+        var verify = Scenario.Stage(verified, "verify");
+        Assert.Equal(2, verify["consistentTables"]!.GetValue<int>());
+        Assert.Equal(0, verify["inconsistentTables"]!.GetValue<int>());
+
+        var objects = (await _api.GetOkAsync($"/api/v1/projects/{id}/objects")).AsArray();
+        Assert.Equal(["orders", "types"], objects.Select(o => o!["table"]!.GetValue<string>()).Order());
+        var events = await _api.GetOkAsync($"/api/v1/projects/{id}/events");
+        Assert.Contains(events["items"]!.AsArray(), e => e!["type"]!.GetValue<string>() == "started" && e["who"]!.GetValue<string>() == "admin");
+
+        // Release stops the components and removes the checkpoint; then the project may be deleted.
+        var released = await _api.PostOkAsync($"/api/v1/projects/{id}/release");
+        Assert.Equal("Released", Scenario.Status(released));
+        var (deleteStatus, _) = await _api.SendAsync(HttpMethod.Delete, $"/api/v1/projects/{id}");
+        Assert.Equal(204, deleteStatus);
+        var (gone, _) = await _api.GetAsync($"/api/v1/projects/{id}");
+        Assert.Equal(404, gone);
+    }
+}
