@@ -23,8 +23,8 @@ public static class DataSourcesApi
     public static RouteGroupBuilder MapDataSources(this RouteGroupBuilder api)
     {
         var g = api.MapGroup("/datasources");
-        g.MapPost("/", Create);
-        g.MapGet("/", List);
+        g.MapPost("", Create);
+        g.MapGet("", List);
         g.MapGet("/{id}", Get);
         g.MapPut("/{id}", Update);
         g.MapDelete("/{id}", Delete);

@@ -20,8 +20,8 @@ public static class ProjectsApi
     public static RouteGroupBuilder MapProjects(this RouteGroupBuilder api)
     {
         var g = api.MapGroup("/projects");
-        g.MapPost("/", Create);
-        g.MapGet("/", List);
+        g.MapPost("", Create);
+        g.MapGet("", List);
         g.MapGet("/{id}", Get);
         g.MapDelete("/{id}", (string id, HttpContext http, IGrainFactory grains) => Act(id, http, grains, (p, who) => p.DeleteAsync(who), deleted: true));
         g.MapPost("/{id}/start", (string id, HttpContext http, IGrainFactory grains) => Act(id, http, grains, (p, who) => p.StartAsync(who)));
