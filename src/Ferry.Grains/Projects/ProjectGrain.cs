@@ -78,7 +78,8 @@ public sealed class ProjectGrain(
         if (Refuse("resume", who, ProjectStatus.Paused, ProjectStatus.Failed) is { } refused) return refused;
         S.Status = ProjectStatus.Running;
         S.Error = null;
-        foreach (var s in S.Stages.Where(s => s.Status is StageStatus.Paused or StageStatus.Failed)) s.Status = StageStatus.Running;
+        foreach (var s in S.Stages.Where(s => s.Status is StageStatus.Paused or StageStatus.Failed))
+            s.Status = S.Monitored.Contains(s.Name) ? StageStatus.Monitoring : StageStatus.Running;
         Log("resumed", "project resumed from its last checkpoints", who);
         await state.WriteStateAsync();
         await this.RegisterOrUpdateReminder(Drive, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
@@ -176,6 +177,7 @@ public sealed class ProjectGrain(
             && report.LatencySeconds is { } latency && latency <= S.Spec.Options.LatencyThresholdSeconds)
         {
             stage.Status = StageStatus.Monitoring;
+            S.Monitored.Add(stage.Name);
             Log("stage-monitoring", $"stage {stage.Name} caught up (latency {latency:0.###} s)", null);
             await state.WriteStateAsync();
             await DriveAsync();

@@ -20,4 +20,6 @@ public sealed class ProjectState
     [Id(10)] public bool Prepared { get; set; }
     [Id(11)] public string? StartPosition { get; set; }
     [Id(12)] public Dictionary<string, ComponentView> Components { get; set; } = [];
+    /// <summary>Stages that have reached <c>Monitoring</c>: they go back to it, not to Running, after a pause.</summary>
+    [Id(13)] public HashSet<string> Monitored { get; set; } = [];
 }
