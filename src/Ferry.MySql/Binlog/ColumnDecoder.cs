@@ -13,15 +13,15 @@ internal static class ColumnDecoder
     {
         switch (c.Type)
         {
-            case ColumnType.Tiny: return c.Unsigned ? r.U8() : (long)(sbyte)r.U8();
-            case ColumnType.Short: return c.Unsigned ? r.U16() : (long)(short)r.U16();
+            case ColumnType.Tiny: return c.Unsigned ? (object)(ulong)r.U8() : (long)(sbyte)r.U8();
+            case ColumnType.Short: return c.Unsigned ? (object)(ulong)r.U16() : (long)(short)r.U16();
             case ColumnType.Int24:
             {
                 var v = r.U24();
-                return c.Unsigned ? v : (long)((int)(v << 8) >> 8);
+                return c.Unsigned ? (object)(ulong)v : (long)((int)(v << 8) >> 8);
             }
-            case ColumnType.Long: return c.Unsigned ? r.U32() : (long)(int)r.U32();
-            case ColumnType.LongLong: return c.Unsigned ? r.U64() : (long)r.U64();
+            case ColumnType.Long: return c.Unsigned ? (object)(ulong)r.U32() : (long)(int)r.U32();
+            case ColumnType.LongLong: return c.Unsigned ? (object)r.U64() : (long)r.U64();
             case ColumnType.Float: return BitConverter.Int32BitsToSingle((int)r.U32());
             case ColumnType.Double: return BitConverter.Int64BitsToDouble((long)r.U64());
             case ColumnType.Year:
