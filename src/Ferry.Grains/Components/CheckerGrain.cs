@@ -88,7 +88,7 @@ public sealed class CheckerGrain(
         var dst = Catalog.Open(spec.Destination);
         var source = Catalog.For(src.Kind).OpenSnapshotSource(src);
         var destination = Catalog.For(dst.Kind).OpenDestination(dst);
-        var self = GrainFactory.GetGrain<ICheckerGrain>(Id);
+        var self = Grains.GetGrain<ICheckerGrain>(Id);
         var mappings = await TableMappings.ReadAsync(source, spec.Tables, ct);
         var copier = new FullCopier(source, destination, mappings, spec.Concurrency);
 

@@ -22,14 +22,20 @@ public abstract class ComponentGrain(IPersistentState<ComponentGrainState> state
     protected ConnectorCatalog Catalog => catalog;
     protected ILogger Logger => logger;
     protected abstract string Kind { get; }
-    protected string Id => this.GetPrimaryKeyString();
-    protected string Silo => RuntimeIdentity;
+    // Captured during activation: the pump runs on the thread pool, where activation services
+    // (the Grain properties) must not be touched.
+    protected string Id { get; private set; } = "";
+    protected string Silo { get; private set; } = "";
+    protected IGrainFactory Grains { get; private set; } = null!;
 
     /// <summary>The work itself. Runs on the thread pool; talks to grains only through references.</summary>
     protected abstract Task RunAsync(ComponentSpec spec, CancellationToken ct);
 
     public override Task OnActivateAsync(CancellationToken cancellationToken)
     {
+        Id = this.GetPrimaryKeyString();
+        Silo = RuntimeIdentity;
+        Grains = GrainFactory;
         if (state.State.Desired == ComponentState.Running && state.State.Spec is not null) StartPump();
         return Task.CompletedTask;
     }
@@ -102,7 +108,7 @@ public abstract class ComponentGrain(IPersistentState<ComponentGrainState> state
         _cts = cts;
         var spec = state.State.Spec!;
         var self = this.AsReference<IComponentGrain>();
-        var project = GrainFactory.GetGrain<IProjectGrain>(spec.ProjectId);
+        var project = Grains.GetGrain<IProjectGrain>(spec.ProjectId);
         var id = Id;
         var kind = Kind;
         var silo = Silo;
@@ -166,6 +172,6 @@ public abstract class ComponentGrain(IPersistentState<ComponentGrainState> state
         report.Kind = Kind;
         report.Stage = StageOf(spec);
         report.Silo = Silo;
-        return GrainFactory.GetGrain<IProjectGrain>(spec.ProjectId).ReportAsync(report);
+        return Grains.GetGrain<IProjectGrain>(spec.ProjectId).ReportAsync(report);
     }
 }

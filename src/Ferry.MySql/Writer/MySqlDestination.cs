@@ -48,7 +48,7 @@ public sealed class MySqlDestination(ConnectionInfo connection) : IDestination
             var c = written[n].c;
             bulk.ColumnMappings.Add(c.DataType == "bit"
                 ? new MySqlBulkCopyColumnMapping(n, $"@v{n}", $"{MySqlSessions.Q(c.Name)} = CAST(@v{n} AS UNSIGNED)")
-                : new MySqlBulkCopyColumnMapping(n, MySqlSessions.Q(c.Name)));
+                : new MySqlBulkCopyColumnMapping(n, c.Name)); // MySqlBulkCopy quotes plain column names itself
         }
         long total = 0;
         await foreach (var row in rows.WithCancellation(ct))
