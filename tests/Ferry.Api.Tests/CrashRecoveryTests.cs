@@ -42,8 +42,10 @@ public sealed class CrashRecoveryTests : IAsyncLifetime
         using var stopLoad = new CancellationTokenSource();
         var load = Task.Run(() => LoadAsync(stopLoad.Token));
 
-        await scenario.WaitAsync(id, p => Scenario.Stage(p, "full")["migratedRows"]?.GetValue<long>() > 0, TimeSpan.FromMinutes(2), "the full copy to start");
+        var copying = await scenario.WaitAsync(id, p => Scenario.Stage(p, "full")["migratedRows"]?.GetValue<long>() > 0, TimeSpan.FromMinutes(2), "the full copy to start");
         _node.Kill();
+        Assert.Equal("Running", Scenario.Status(Scenario.Stage(copying, "full")));
+        Assert.True(Scenario.Stage(copying, "full")["migratedRows"]!.GetValue<long>() < 400_000, "the copy had already finished before the kill");
 
         // The restarted node listens on the same port, so the same client talks to it.
         await _node.StartAsync();
