@@ -52,6 +52,19 @@ public sealed class MigrationEndToEndTests : IAsyncLifetime
         await _api.PostOkAsync($"/api/v1/projects/{id}/start");
         var project = await scenario.WaitAsync(id, p => Scenario.Status(Scenario.Stage(p, "incremental")) == "Monitoring",
             TimeSpan.FromMinutes(3), "incremental to catch up");
+        // While incremental runs, the project and its writer have reminders to bring them back after a crash.
+        await using (var meta = new Npgsql.NpgsqlConnection(_node.MetadataConnectionString))
+        {
+            await meta.OpenAsync();
+            await using var cmd = new Npgsql.NpgsqlCommand(
+                "SELECT remindername FROM orleansreminderstable WHERE grainid LIKE @p ORDER BY remindername", meta);
+            cmd.Parameters.AddWithValue("p", $"%{id}%");
+            var reminders = new List<string>();
+            await using var r = await cmd.ExecuteReaderAsync();
+            while (await r.ReadAsync()) reminders.Add(r.GetString(0));
+            Assert.Contains("drive", reminders);
+            Assert.Contains("keepalive", reminders);
+        }
         var full = Scenario.Stage(project, "full");
         Assert.Equal("Completed", Scenario.Status(full));
         Assert.Equal(25004, full["migratedRows"]!.GetValue<long>());
