@@ -25,8 +25,8 @@ for _ in $(seq 1 120); do curl -sf "$api/readyz" >/dev/null && break; sleep 0.5;
 curl -sf "$api/readyz" >/dev/null || { echo "Ferry did not start; see $node_dir/node.log"; exit 1; }
 echo "Ferry node ready at $api (log: $node_dir/node.log)"
 
-src() { mariadb -h127.0.0.1 -P"$FERRY_MARIADB_SOURCE_PORT" -uroot -p"$FERRY_DB_PASSWORD" "$@"; }
-dst() { mariadb -h127.0.0.1 -P"$FERRY_MARIADB_DEST_PORT" -uroot -p"$FERRY_DB_PASSWORD" "$@"; }
+src() { mariadb --default-character-set=utf8mb4 -h127.0.0.1 -P"$FERRY_MARIADB_SOURCE_PORT" -uroot -p"$FERRY_DB_PASSWORD" "$@"; }
+dst() { mariadb --default-character-set=utf8mb4 -h127.0.0.1 -P"$FERRY_MARIADB_DEST_PORT" -uroot -p"$FERRY_DB_PASSWORD" "$@"; }
 dst -e "DROP DATABASE IF EXISTS demo_shop"
 src <<'SQL'
 DROP DATABASE IF EXISTS demo_shop;
