@@ -1,0 +1,109 @@
+using System.Runtime.CompilerServices;
+using Ferry.Engine.Connections;
+using Ferry.Engine.Copy;
+using Ferry.Engine.Schema;
+using Ferry.MySql.Schema;
+using MySqlConnector;
+
+namespace Ferry.MySql.Snapshot;
+
+/// <summary>Reads schema and rows of a MySQL-family server for the full copy and verification.</summary>
+public sealed class MySqlSnapshotSource(ConnectionInfo connection) : ISnapshotSource
+{
+    /// <summary>Keys per statement when reading rows by key.</summary>
+    private const int KeysPerRead = 500;
+
+    private Task<MySqlConnection> OpenAsync(CancellationToken ct) => MySqlSessions.OpenAsync(connection, forWriting: false, ct);
+
+    public async Task<IReadOnlyList<string>> ListDatabasesAsync(CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        return await MySqlSchemaReader.ListDatabasesAsync(c, ct).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<string>> ListTablesAsync(string database, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        return await MySqlSchemaReader.ListTablesAsync(c, database, ct).ConfigureAwait(false);
+    }
+
+    public async Task<TableSchema?> ReadTableAsync(TableName table, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        return await MySqlSchemaReader.ReadTableAsync(c, table, ct).ConfigureAwait(false);
+    }
+
+    public async Task<long> EstimateRowsAsync(TableName table, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        return await MySqlSchemaReader.EstimateRowsAsync(c, table, ct).ConfigureAwait(false);
+    }
+
+    /// <summary>
+    /// Walks the key index: each boundary is the key <paramref name="rowsPerChunk"/> rows after the previous
+    /// one, so chunks are exact in size whatever the key type or distribution, and the last chunk is open-ended
+    /// so rows inserted past the end while planning are still covered.
+    /// </summary>
+    public async Task<IReadOnlyList<KeyRange>> PlanChunksAsync(TableSchema table, int rowsPerChunk, CancellationToken ct)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rowsPerChunk, 1);
+        if (table.Key.Count == 0) return [new KeyRange(null, null)];
+
+        var reader = new MySqlRowReader(table.KeyOrdinals().Select(i => table.Columns[i]).ToList());
+        var keyList = string.Join(", ", table.Key.Select(MySqlIdentifier.Quote));
+        var chunks = new List<KeyRange>();
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        object?[]? after = null;
+        while (true)
+        {
+            await using var cmd = new MySqlCommand { Connection = c };
+            var where = after is null ? string.Empty : " WHERE " + KeyPredicate.Compare(table, after, ">", "a", cmd.Parameters);
+            cmd.CommandText = $"SELECT {keyList} FROM {MySqlIdentifier.Quote(table.Name)}{where} ORDER BY {keyList} LIMIT 1 OFFSET {rowsPerChunk - 1}";
+            object?[]? upTo = null;
+            await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+                if (await r.ReadAsync(ct).ConfigureAwait(false)) upTo = reader.Read(r);
+            chunks.Add(new KeyRange(after, upTo));
+            if (upTo is null) return chunks;
+            after = upTo;
+        }
+    }
+
+    public async IAsyncEnumerable<object?[]> ReadChunkAsync(TableSchema table, KeyRange range, [EnumeratorCancellation] CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = new MySqlCommand { Connection = c };
+        var conditions = new List<string>();
+        if (table.Key.Count > 0)
+        {
+            if (range.After is not null) conditions.Add(KeyPredicate.Compare(table, range.After, ">", "a", cmd.Parameters));
+            if (range.UpTo is not null) conditions.Add(KeyPredicate.Compare(table, range.UpTo, "<=", "u", cmd.Parameters));
+        }
+        cmd.CommandText = SelectColumns(table) +
+                          (conditions.Count > 0 ? " WHERE " + string.Join(" AND ", conditions) : string.Empty) +
+                          (table.Key.Count > 0 ? " ORDER BY " + KeyPredicate.OrderBy(table) : string.Empty);
+        var reader = new MySqlRowReader(table.Columns);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) yield return reader.Read(r);
+    }
+
+    public async IAsyncEnumerable<object?[]> ReadRowsAsync(TableSchema table, IReadOnlyList<object?[]> keys, [EnumeratorCancellation] CancellationToken ct)
+    {
+        if (table.Key.Count == 0) throw new InvalidOperationException($"{table.Name} has no key: rows cannot be read by key");
+        if (keys.Count == 0) yield break;
+        var reader = new MySqlRowReader(table.Columns);
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        for (var start = 0; start < keys.Count; start += KeysPerRead)
+        {
+            await using var cmd = new MySqlCommand { Connection = c };
+            var ors = new List<string>();
+            for (var k = start; k < Math.Min(keys.Count, start + KeysPerRead); k++)
+                ors.Add(KeyPredicate.Equal(table, table.Key, keys[k], $"k{k - start}_", cmd.Parameters));
+            cmd.CommandText = SelectColumns(table) + " WHERE " + string.Join(" OR ", ors) + " ORDER BY " + KeyPredicate.OrderBy(table);
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false)) yield return reader.Read(r);
+        }
+    }
+
+    private static string SelectColumns(TableSchema table) =>
+        "SELECT " + string.Join(", ", table.Columns.Select(col => MySqlIdentifier.Quote(col.Name))) + " FROM " + MySqlIdentifier.Quote(table.Name);
+}
