@@ -127,23 +127,20 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
             }
         }
 
-        var warnings = new List<MySqlError>();
-        void OnInfo(object sender, MySqlInfoMessageEventArgs e) => warnings.AddRange(e.Errors);
-        c.InfoMessage += OnInfo;
         await using var stream = new LoadDataStream(rows, columns, fields, ct);
         loader.SourceStream = stream;
-        try
-        {
-            await loader.LoadAsync(ct).ConfigureAwait(false);
-        }
-        finally
-        {
-            c.InfoMessage -= OnInfo;
-        }
+        await loader.LoadAsync(ct).ConfigureAwait(false);
+
         // LOAD DATA LOCAL downgrades conversion errors to warnings; any warning means a value did not land exactly
-        if (warnings.Count > 0)
+        var warnings = new List<string>();
+        var warningCount = 0;
+        await using (var cmd = new MySqlCommand("SHOW WARNINGS", c))
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+                if (warningCount++ < 3) warnings.Add($"{r.GetString(0)} {r.GetValue(1)}: {r.GetString(2)}");
+        if (warningCount > 0)
             throw new FerryException("writer.bulk_load_lossy",
-                $"Bulk load into {mapping.Target} reported {warnings.Count} warning(s), e.g. {warnings[0].ErrorCode}: {warnings[0].Message}");
+                $"Bulk load into {mapping.Target} reported {warningCount} warning(s): {string.Join("; ", warnings)}");
         return stream.Rows;
     }
 
