@@ -47,14 +47,19 @@ public static class KeyPredicate
 
     /// <summary>
     /// Adds a parameter and returns the SQL that reads it with the column's type: DECIMAL keys travel as
-    /// strings and would otherwise be compared as doubles.
+    /// strings and would otherwise be compared as doubles; zero dates travel as their text.
     /// </summary>
     public static string Parameter(TableSchema table, string column, object? value, string name, MySqlParameterCollection parameters)
     {
-        parameters.AddWithValue(name, value);
+        parameters.AddWithValue(name, ZeroDate.ToSql(value));
         var col = table.Columns[table.IndexOf(column)];
-        return col.DataType is "decimal" or "numeric" && value is string
-            ? string.Create(CultureInfo.InvariantCulture, $"CAST({name} AS DECIMAL({Math.Max(col.Precision, 1)},{col.Scale}))")
-            : name;
+        return col.DataType switch
+        {
+            "decimal" or "numeric" when value is string =>
+                string.Create(CultureInfo.InvariantCulture, $"CAST({name} AS DECIMAL({Math.Max(col.Precision, 1)},{col.Scale}))"),
+            // a FLOAT column compared with a double literal never matches 0.1; compare at the column's precision
+            "float" when value is float => $"CAST({name} AS FLOAT)",
+            _ => name,
+        };
     }
 }

@@ -92,6 +92,8 @@ public sealed class LoadDataStream : Stream
             case float x: PutAscii(x.ToString("R", CultureInfo.InvariantCulture)); return;
             case double d: PutAscii(d.ToString("R", CultureInfo.InvariantCulture)); return;
             case decimal m: PutAscii(m.ToString(CultureInfo.InvariantCulture)); return;
+            case DateOnly d when d.DayNumber == 0: PutAscii(ZeroDate.DateText); return;
+            case DateTime dt when dt.Ticks == 0: PutAscii(ZeroDate.DateTimeText); return;
             case DateOnly d: PutAscii(d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)); return;
             case DateTime dt: PutAscii(dt.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture)); return;
             case TimeSpan t: PutAscii(RowValues.FormatTime(t)); return;

@@ -257,7 +257,7 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
                     {
                         if (f > 0) sb.Append(", ");
                         var name = $"@r{o - start}_{f}";
-                        cmd.Parameters.AddWithValue(name, ops[o].Values[columns[f]]);
+                        cmd.Parameters.AddWithValue(name, ZeroDate.ToSql(ops[o].Values[columns[f]]));
                         sb.Append(name);
                     }
                     sb.Append(')');
@@ -281,7 +281,7 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
                 {
                     if (f > 0) sb.Append(", ");
                     sb.Append(MySqlIdentifier.Quote(table.Columns[columns[f]].Name)).Append(" = @n").Append(f);
-                    cmd.Parameters.AddWithValue("@n" + f, first.After![columns[f]]);
+                    cmd.Parameters.AddWithValue("@n" + f, ZeroDate.ToSql(first.After![columns[f]]));
                 }
                 sb.Append(" WHERE ").Append(MatchAllColumns(table, first.Values, cmd.Parameters)).Append(" LIMIT 1");
                 break;

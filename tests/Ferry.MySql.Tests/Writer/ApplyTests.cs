@@ -132,15 +132,15 @@ public sealed class ApplyTests
     public async Task Tables_without_key_change_one_matching_row()
     {
         await using var dbs = new TestDatabases();
-        var (db, targetDb, mapping, dest) = await SetUpAsync(dbs, "nokey", "CREATE TABLE t (a INT, b VARCHAR(10), c DOUBLE);");
+        var (db, targetDb, mapping, dest) = await SetUpAsync(dbs, "nokey", "CREATE TABLE t (a INT, b VARCHAR(10), c DOUBLE, f FLOAT);");
         Assert.Empty(mapping.Source.Key);
         var t = mapping.Source.Name;
-        object?[] x = [1L, "x", 0.5], y = [2L, null, null];
-        await TestDatabases.ExecAsync(TestServers.MariaDbSource, db, "INSERT INTO t VALUES (1, 'x', 0.5), (2, NULL, NULL); UPDATE t SET b = 'z' WHERE a = 2;");
+        object?[] x = [1L, "x", 0.5, 0.1f], y = [2L, null, null, 3.3f];
+        await TestDatabases.ExecAsync(TestServers.MariaDbSource, db, "INSERT INTO t VALUES (1, 'x', 0.5, 0.1), (2, NULL, NULL, 3.3); UPDATE t SET b = 'z' WHERE a = 2;");
         var stream = TestServers.UniqueName("stream");
         try
         {
-            await dest.ApplyAsync([Tx(Ins(t, x), Ins(t, x), Ins(t, y)), Tx(Del(t, x), Upd(t, y, [2L, "z", null]))],
+            await dest.ApplyAsync([Tx(Ins(t, x), Ins(t, x), Ins(t, y)), Tx(Del(t, x), Upd(t, y, [2L, "z", null, 3.3f]))],
                 _ => mapping, stream, new LogPosition("p"), default);
             await MySqlTableComparer.AssertEqualAsync(TestServers.MariaDbSource, TestServers.MariaDbDest, db, "t", targetDb);
         }

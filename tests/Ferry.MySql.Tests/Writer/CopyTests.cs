@@ -141,4 +141,40 @@ public sealed class CopyTests
         foreach (var chunk in chunks) await dest.BulkLoadAsync(mapping, source.ReadChunkAsync(table, chunk, default), default);
         await MySqlTableComparer.AssertEqualAsync(TestServers.MariaDbSource, TestServers.MariaDbDest, db, "comp");
     }
+
+    [Fact]
+    public async Task Zero_dates_round_trip_through_copy_and_apply()
+    {
+        await using var dbs = new TestDatabases();
+        var db = await dbs.CreateAsync(TestServers.MariaDbSource, "zero",
+            """
+            SET SESSION sql_mode = '';
+            CREATE TABLE t (id INT PRIMARY KEY, d DATE, dt DATETIME(6), ts TIMESTAMP NULL DEFAULT NULL);
+            INSERT INTO t VALUES (1, '0000-00-00', '0000-00-00 00:00:00', '0000-00-00 00:00:00'), (2, '2024-01-01', NULL, NULL);
+            """);
+        var source = new MySqlSnapshotSource(TestDatabases.Source);
+        var dest = new MySqlDestination(TestDatabases.Dest);
+        var table = (await source.ReadTableAsync(new TableName(db, "t"), default))!;
+        var mapping = new TableMapping(table, new TableName(dbs.Reserve(TestServers.MariaDbDest, "zero_dst"), "t"));
+        await dest.CreateTableAsync(mapping, default);
+        var rows = new List<object?[]>();
+        await foreach (var row in source.ReadChunkAsync(table, new Ferry.Engine.Copy.KeyRange(null, null), default)) rows.Add(row);
+        Assert.Equal(DateOnly.MinValue, rows[0][1]);
+        await dest.BulkLoadAsync(mapping, source.ReadChunkAsync(table, new Ferry.Engine.Copy.KeyRange(null, null), default), default);
+        await MySqlTableComparer.AssertEqualAsync(TestServers.MariaDbSource, TestServers.MariaDbDest, db, "t", mapping.Target.Database);
+
+        var stream = TestServers.UniqueName("stream");
+        try
+        {
+            await dest.ApplyAsync([new Ferry.Engine.Changes.TransactionEvent(
+                    [new Ferry.Engine.Changes.RowChange(table.Name, Ferry.Engine.Changes.ChangeKind.Update, rows[0], rows[0])],
+                    new Ferry.Engine.Changes.LogPosition("p"), DateTimeOffset.UtcNow)],
+                _ => mapping, stream, new Ferry.Engine.Changes.LogPosition("p"), default);
+            await MySqlTableComparer.AssertEqualAsync(TestServers.MariaDbSource, TestServers.MariaDbDest, db, "t", mapping.Target.Database);
+        }
+        finally
+        {
+            await dest.DeleteCheckpointAsync(stream, default);
+        }
+    }
 }
