@@ -48,6 +48,8 @@ public sealed class MySqlSnapshotSource(ConnectionInfo connection) : ISnapshotSo
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(rowsPerChunk, 1);
         if (table.Key.Count == 0) return [new KeyRange(null, null)];
+        // ENUM/SET sort by their ordinal but compare with a string as text: ranges could skip rows, so no split
+        if (table.KeyOrdinals().Any(i => table.Columns[i].DataType is "enum" or "set")) return [new KeyRange(null, null)];
 
         var reader = new MySqlRowReader(table.KeyOrdinals().Select(i => table.Columns[i]).ToList());
         var keyList = string.Join(", ", table.Key.Select(MySqlIdentifier.Quote));

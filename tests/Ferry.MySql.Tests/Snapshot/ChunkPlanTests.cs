@@ -59,6 +59,21 @@ public sealed class ChunkPlanTests
     }
 
     [Fact]
+    public async Task Enum_keys_are_not_split()
+    {
+        await using var dbs = new TestDatabases();
+        var db = await dbs.CreateAsync(TestServers.MariaDbSource, "enumkey",
+            "CREATE TABLE t (e ENUM('z','a','m') NOT NULL, n INT NOT NULL, PRIMARY KEY (e, n)); INSERT INTO t SELECT ELT(1 + seq % 3, 'z', 'a', 'm'), seq FROM seq_1_to_40;");
+        var source = new MySqlSnapshotSource(TestDatabases.Source);
+        var table = (await source.ReadTableAsync(new TableName(db, "t"), default))!;
+        var chunks = await source.PlanChunksAsync(table, 10, default);
+        Assert.Single(chunks);
+        var n = 0;
+        await foreach (var _ in source.ReadChunkAsync(table, chunks[0], default)) n++;
+        Assert.Equal(40, n);
+    }
+
+    [Fact]
     public async Task Lists_databases_and_base_tables()
     {
         await using var dbs = new TestDatabases();
