@@ -137,7 +137,7 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
         await using (var cmd = new MySqlCommand("SHOW WARNINGS", c))
         await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
             while (await r.ReadAsync(ct).ConfigureAwait(false))
-                if (warningCount++ < 3) warnings.Add($"{r.GetString(0)} {r.GetValue(1)}: {r.GetString(2)}");
+                if (r.GetString(0) != "Note" && warningCount++ < 3) warnings.Add($"{r.GetString(0)} {r.GetValue(1)}: {r.GetString(2)}");
         if (warningCount > 0)
             throw new FerryException("writer.bulk_load_lossy",
                 $"Bulk load into {mapping.Target} reported {warningCount} warning(s): {string.Join("; ", warnings)}");
