@@ -6,24 +6,32 @@ using Ferry.MySql.Writer;
 
 namespace Ferry.MySql;
 
-/// <summary>MySQL, MariaDB, OceanBase (MySQL mode) and TiDB.</summary>
+/// <summary>MySQL, MariaDB, OceanBase (MySQL mode) and TiDB: one wire protocol, one connector.</summary>
 public sealed class MySqlFamilyConnector : IConnector
 {
+    public const uint MinServerId = 1_000_000;
+    public const uint MaxServerId = 4_000_000_000;
+
     public Task<ProbeResult> TestAsync(ConnectionInfo connection, bool asSource, CancellationToken ct) =>
         MySqlProbe.TestAsync(connection, asSource, ct);
 
     public ISnapshotSource OpenSnapshotSource(ConnectionInfo connection) => new MySqlSnapshotSource(connection);
 
     public IChangeSource OpenChangeSource(ConnectionInfo connection, string serverIdSeed) =>
-        new MySqlChangeSource(connection, ServerId(serverIdSeed));
+        new MySqlChangeSource(connection, ServerIdFor(serverIdSeed));
 
     public IDestination OpenDestination(ConnectionInfo connection) => new MySqlDestination(connection);
 
-    /// <summary>A stable replica server id per reader, away from the small ids servers usually use.</summary>
-    public static uint ServerId(string seed)
+    /// <summary>
+    /// A replica server id that is the same for a stream across restarts (so the source sees one replica
+    /// reconnecting, not a new one each time) and far from the small ids humans give real replicas.
+    /// </summary>
+    public static uint ServerIdFor(string seed)
     {
-        uint h = 2166136261;
-        foreach (var ch in seed) h = (h ^ ch) * 16777619;
-        return 1_000_000 + h % 3_000_000_000;
+        // FNV-1a: stable across processes, unlike string.GetHashCode
+        var hash = 2166136261u;
+        foreach (var b in System.Text.Encoding.UTF8.GetBytes(seed))
+            hash = unchecked((hash ^ b) * 16777619u);
+        return MinServerId + hash % (MaxServerId - MinServerId + 1);
     }
 }

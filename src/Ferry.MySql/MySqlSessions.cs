@@ -4,57 +4,69 @@ using MySqlConnector;
 namespace Ferry.MySql;
 
 /// <summary>
-/// Every Ferry session to a MySQL-family server is opened here, with everything it relies on set
-/// explicitly: utf8mb4, UTC, a strict SQL mode, no driver reinterpretation of values. Source and
-/// destination servers may have any defaults.
+/// Every Ferry session to a MySQL-family server is configured here, because the servers we meet
+/// differ in default time zone, charset and sql_mode and Ferry must never depend on those defaults.
 /// </summary>
 public static class MySqlSessions
 {
-    private const string Setup =
-        "SET time_zone = '+00:00', sql_mode = 'STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION', " +
-        "foreign_key_checks = 0, unique_checks = 1";
+    /// <summary>
+    /// NO_AUTO_VALUE_ON_ZERO keeps an explicit 0 in an AUTO_INCREMENT column; strict mode turns a
+    /// lossy write into an error instead of a silent truncation; no ANSI_QUOTES (we quote with backticks).
+    /// </summary>
+    public const string SqlMode = "STRICT_ALL_TABLES,NO_AUTO_VALUE_ON_ZERO,NO_ENGINE_SUBSTITUTION,ERROR_FOR_DIVISION_BY_ZERO";
 
-    public static string ConnectionString(ConnectionInfo c, string? database = null) => new MySqlConnectionStringBuilder
+    public static string ConnectionString(ConnectionInfo connection, bool forWriting, string? database = null)
     {
-        Server = c.Host,
-        Port = (uint)c.Port,
-        UserID = c.User,
-        Password = c.Password,
-        Database = database ?? "",
-        CharacterSet = "utf8mb4",
-        AllowLoadLocalInfile = true,
-        AllowUserVariables = true,
-        TreatTinyAsBoolean = false,
-        GuidFormat = MySqlGuidFormat.None,
-        ConvertZeroDateTime = false,
-        AllowZeroDateTime = false,
-        ConnectionTimeout = 15,
-        DefaultCommandTimeout = 0,
-        Pooling = true,
-        MaximumPoolSize = 64,
-        ConnectionReset = true,
-        SslMode = MySqlSslMode.Preferred,
-    }.ConnectionString;
+        var b = new MySqlConnectionStringBuilder
+        {
+            Server = connection.Host,
+            Port = (uint)connection.Port,
+            UserID = connection.User,
+            Password = connection.Password,
+            Database = database ?? connection.Database ?? string.Empty,
+            CharacterSet = "utf8mb4",
+            Pooling = true,
+            MaximumPoolSize = 50,
+            ConnectionReset = true,
+            // values are never reinterpreted: TINYINT(1) stays a number, BINARY(16) stays bytes
+            TreatTinyAsBoolean = false,
+            GuidFormat = MySqlGuidFormat.None,
+            // zero dates ('0000-00-00') read as DateTime.MinValue instead of throwing (RowValues has no zero date)
+            AllowZeroDateTime = false,
+            ConvertZeroDateTime = true,
+            DateTimeKind = MySqlDateTimeKind.Unspecified,
+            AllowUserVariables = false,
+            UseAffectedRows = false,
+            AllowLoadLocalInfile = forWriting,
+            ConnectionTimeout = 15,
+            DefaultCommandTimeout = 0,
+            ApplicationName = "ferry",
+        };
+        if (connection.Options is { } options && options.TryGetValue("sslMode", out var ssl) &&
+            Enum.TryParse<MySqlSslMode>(ssl, ignoreCase: true, out var mode))
+            b.SslMode = mode;
+        return b.ConnectionString;
+    }
 
-    public static async Task<MySqlConnection> OpenAsync(ConnectionInfo c, CancellationToken ct, string? database = null)
+    /// <summary>Opens a pooled connection and sets the session state every Ferry statement relies on.</summary>
+    public static async Task<MySqlConnection> OpenAsync(ConnectionInfo connection, bool forWriting, CancellationToken ct)
     {
-        var conn = new MySqlConnection(ConnectionString(c, database));
+        var c = new MySqlConnection(ConnectionString(connection, forWriting));
         try
         {
-            await conn.OpenAsync(ct);
-            await using var cmd = new MySqlCommand(Setup, conn);
-            await cmd.ExecuteNonQueryAsync(ct);
-            return conn;
+            await c.OpenAsync(ct).ConfigureAwait(false);
+            // pooled connections are reset on reuse, so the session is set on every open
+            var init = "SET NAMES utf8mb4, time_zone = '+00:00', sql_mode = '" + SqlMode + "'" +
+                       // the destination is loaded in parallel chunks and replayed out of FK order
+                       (forWriting ? ", foreign_key_checks = 0" : string.Empty);
+            await using var cmd = new MySqlCommand(init, c);
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            return c;
         }
         catch
         {
-            await conn.DisposeAsync();
+            await c.DisposeAsync().ConfigureAwait(false);
             throw;
         }
     }
-
-    /// <summary>A backtick-quoted identifier.</summary>
-    public static string Q(string identifier) => "`" + identifier.Replace("`", "``") + "`";
-
-    public static string Q(Engine.Schema.TableName t) => Q(t.Database) + "." + Q(t.Table);
 }

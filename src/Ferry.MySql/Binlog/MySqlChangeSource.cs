@@ -19,7 +19,7 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
 
     public async Task<LogPosition> GetCurrentPositionAsync(CancellationToken ct)
     {
-        await using var conn = await MySqlSessions.OpenAsync(connection, ct);
+        await using var conn = await MySqlSessions.OpenAsync(connection, forWriting: false, ct);
         await using var cmd = new MySqlCommand("SHOW MASTER STATUS", conn);
         await using var r = await cmd.ExecuteReaderAsync(ct);
         if (!await r.ReadAsync(ct))

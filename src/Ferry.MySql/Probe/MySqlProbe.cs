@@ -5,110 +5,173 @@ using MySqlConnector;
 namespace Ferry.MySql.Probe;
 
 /// <summary>
-/// Prechecks of a MySQL-family data source, each named, each failure saying what to change:
-/// reachability, credentials, and what change capture or writing needs.
+/// Prechecks of a MySQL-family data source: each check names what is wrong and what to change.
+/// Messages never contain the password.
 /// </summary>
 public static class MySqlProbe
 {
-    public static async Task<ProbeResult> TestAsync(ConnectionInfo c, bool asSource, CancellationToken ct)
+    private static readonly TimeSpan ConnectTimeout = TimeSpan.FromSeconds(5);
+
+    public static async Task<ProbeResult> TestAsync(ConnectionInfo connection, bool asSource, CancellationToken ct)
     {
         var checks = new List<ProbeCheck>();
-        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
-        timeout.CancelAfter(TimeSpan.FromSeconds(20));
-        try
-        {
-            using var tcp = new TcpClient();
-            await tcp.ConnectAsync(c.Host, c.Port, timeout.Token);
-            checks.Add(new ProbeCheck("reachable", true, $"{c.Host}:{c.Port} accepts connections"));
-        }
-        catch (Exception e) when (e is SocketException or OperationCanceledException)
-        {
-            checks.Add(new ProbeCheck("reachable", false, $"cannot connect to {c.Host}:{c.Port}: {e.Message}; check host, port and firewall"));
-            return new ProbeResult(false, null, checks);
-        }
+        var endpoint = $"{connection.Host}:{connection.Port}";
 
-        MySqlConnection conn;
+        var reachable = await CheckReachableAsync(connection, endpoint, ct).ConfigureAwait(false);
+        checks.Add(reachable);
+        if (!reachable.Ok) return Result(checks, null);
+
+        MySqlConnection c;
         try
         {
-            conn = await MySqlSessions.OpenAsync(c, timeout.Token);
-            checks.Add(new ProbeCheck("credentials", true, $"logged in as {c.User}"));
+            c = await MySqlSessions.OpenAsync(connection, forWriting: !asSource, ct).ConfigureAwait(false);
+        }
+        catch (MySqlException e) when (e.ErrorCode is MySqlErrorCode.AccessDenied or MySqlErrorCode.DatabaseAccessDenied)
+        {
+            checks.Add(new ProbeCheck("credentials", false,
+                $"The server at {endpoint} rejected the password for user '{connection.User}' " +
+                $"(error {(int)e.ErrorCode}, access denied). Check the user name and password, and that the user may connect from Ferry's address."));
+            return Result(checks, null);
         }
         catch (MySqlException e)
         {
-            var detail = e.ErrorCode == MySqlErrorCode.AccessDenied
-                ? $"the server rejected user '{c.User}' with the given password; check the user name and password"
-                : $"login as '{c.User}' failed: {Redact(e.Message, c.Password)}";
-            checks.Add(new ProbeCheck("credentials", false, detail));
-            return new ProbeResult(false, null, checks);
+            checks.Add(new ProbeCheck("credentials", false,
+                $"Could not log in to {endpoint} as '{connection.User}': {Redact(e.Message, connection)} (error {(int)e.ErrorCode})."));
+            return Result(checks, null);
         }
 
-        await using (conn)
+        await using (c)
         {
-            var vars = await VariablesAsync(conn, timeout.Token);
-            var version = vars.GetValueOrDefault("version", conn.ServerVersion);
+            checks.Add(new ProbeCheck("credentials", true, $"Logged in as '{connection.User}'."));
+            var version = Convert.ToString(await ScalarAsync(c, "SELECT VERSION()", ct).ConfigureAwait(false)) ?? string.Empty;
             checks.Add(new ProbeCheck("version", true, version));
-            var grants = await GrantsAsync(conn, timeout.Token);
-            bool Has(params string[] privileges) =>
-                grants.Any(g => g.Contains("ALL PRIVILEGES ON *.*", StringComparison.OrdinalIgnoreCase))
-                || privileges.Any(p => grants.Any(g => g.StartsWith("GRANT", StringComparison.OrdinalIgnoreCase)
-                                                    && g.Contains(" ON *.*", StringComparison.OrdinalIgnoreCase)
-                                                    && g.Contains(p, StringComparison.OrdinalIgnoreCase)));
-            if (asSource)
-            {
-                var logBin = vars.GetValueOrDefault("log_bin", "OFF");
-                checks.Add(Check("binlog", logBin is "ON" or "1", $"log_bin is {logBin}",
-                    "the binary log is off (log_bin=OFF): start the server with log-bin to allow incremental sync"));
-                var format = vars.GetValueOrDefault("binlog_format", "");
-                checks.Add(Check("binlog_format", format.Equals("ROW", StringComparison.OrdinalIgnoreCase), $"binlog_format is {format}",
-                    $"binlog_format is {format}: set binlog_format=ROW"));
-                var image = vars.GetValueOrDefault("binlog_row_image", "FULL");
-                checks.Add(Check("binlog_row_image", image.Equals("FULL", StringComparison.OrdinalIgnoreCase), $"binlog_row_image is {image}",
-                    $"binlog_row_image is {image}: set binlog_row_image=FULL so every change carries whole rows"));
-                if (vars.TryGetValue("binlog_row_metadata", out var metadata))
-                    checks.Add(Check("binlog_row_metadata", metadata.Equals("FULL", StringComparison.OrdinalIgnoreCase), $"binlog_row_metadata is {metadata}",
-                        $"binlog_row_metadata is {metadata}: set binlog_row_metadata=FULL so the log names columns and their signedness"));
-                var serverId = vars.GetValueOrDefault("server_id", "0");
-                checks.Add(Check("server_id", serverId != "0", $"server_id is {serverId}", "server_id is 0: give the server a non-zero server_id"));
-                checks.Add(Check("replication_privileges", Has("REPLICATION SLAVE", "REPLICATION REPLICA") && Has("REPLICATION CLIENT", "BINLOG MONITOR"),
-                    "the user may read the binary log",
-                    $"user '{c.User}' lacks replication privileges: GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* (MariaDB: REPLICATION REPLICA, BINLOG MONITOR)"));
-                checks.Add(Check("select_privileges", Has("SELECT"), "the user may read tables",
-                    $"user '{c.User}' lacks SELECT: grant SELECT on the databases to migrate"));
-            }
-            else
-            {
-                checks.Add(Check("write_privileges", Has("INSERT") && Has("CREATE") && Has("DELETE") && Has("UPDATE"),
-                    "the user may create tables and write rows",
-                    $"user '{c.User}' lacks CREATE, INSERT, UPDATE or DELETE on *.*; grant them for the target databases"));
-                var infile = vars.GetValueOrDefault("local_infile", "OFF");
-                checks.Add(Check("local_infile", infile is "ON" or "1", "local_infile is ON",
-                    "local_infile is OFF: set local_infile=ON so the full copy can bulk load"));
-            }
-            return new ProbeResult(checks.All(x => x.Ok), version, checks);
+            var grants = await GrantsAsync(c, ct).ConfigureAwait(false);
+            if (asSource) await CheckSourceAsync(c, grants, checks, ct).ConfigureAwait(false);
+            else await CheckDestinationAsync(c, grants, checks, ct).ConfigureAwait(false);
+            return Result(checks, version);
         }
     }
 
-    private static ProbeCheck Check(string name, bool ok, string good, string bad) => new(name, ok, ok ? good : bad);
+    private static ProbeResult Result(List<ProbeCheck> checks, string? version) => new(checks.All(x => x.Ok), version, checks);
 
-    private static string Redact(string message, string secret) =>
-        string.IsNullOrEmpty(secret) ? message : message.Replace(secret, "***", StringComparison.Ordinal);
-
-    private static async Task<Dictionary<string, string>> VariablesAsync(MySqlConnection conn, CancellationToken ct)
+    private static async Task<ProbeCheck> CheckReachableAsync(ConnectionInfo connection, string endpoint, CancellationToken ct)
     {
-        var vars = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-        await using var cmd = new MySqlCommand(
-            "SHOW GLOBAL VARIABLES WHERE Variable_name IN ('version','log_bin','binlog_format','binlog_row_image','binlog_row_metadata','server_id','local_infile')", conn);
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) vars[r.GetString(0)] = r.GetString(1);
-        return vars;
+        using var timeout = CancellationTokenSource.CreateLinkedTokenSource(ct);
+        timeout.CancelAfter(ConnectTimeout);
+        try
+        {
+            using var tcp = new TcpClient();
+            await tcp.ConnectAsync(connection.Host, connection.Port, timeout.Token).ConfigureAwait(false);
+            return new ProbeCheck("reachable", true, $"Connected to {endpoint}.");
+        }
+        catch (OperationCanceledException) when (!ct.IsCancellationRequested)
+        {
+            return new ProbeCheck("reachable", false,
+                $"No answer from {endpoint} within {ConnectTimeout.TotalSeconds:0} s. Check the host and port, and that a firewall or security group lets Ferry connect.");
+        }
+        catch (SocketException e)
+        {
+            return new ProbeCheck("reachable", false,
+                $"Cannot connect to {endpoint}: {e.SocketErrorCode} ({e.Message}). Check the host name and port, that the server is running and listens on that address.");
+        }
     }
 
-    private static async Task<List<string>> GrantsAsync(MySqlConnection conn, CancellationToken ct)
+    private static async Task CheckSourceAsync(MySqlConnection c, IReadOnlyList<string> grants, List<ProbeCheck> checks, CancellationToken ct)
+    {
+        var logBin = await VariableAsync(c, "log_bin", ct).ConfigureAwait(false);
+        checks.Add(Is(logBin, "1", "ON")
+            ? new ProbeCheck("binlog", true, "log_bin is ON.")
+            : new ProbeCheck("binlog", false, $"log_bin is {logBin ?? "missing"}: enable the binary log (log_bin=ON in the server configuration, then restart)."));
+
+        var format = await VariableAsync(c, "binlog_format", ct).ConfigureAwait(false);
+        checks.Add(Is(format, "ROW")
+            ? new ProbeCheck("binlog_format", true, "binlog_format is ROW.")
+            : new ProbeCheck("binlog_format", false, $"binlog_format is {format ?? "missing"}: set binlog_format=ROW (SET GLOBAL binlog_format='ROW' and in the configuration file)."));
+
+        var image = await VariableAsync(c, "binlog_row_image", ct).ConfigureAwait(false);
+        checks.Add(Is(image, "FULL")
+            ? new ProbeCheck("binlog_row_image", true, "binlog_row_image is FULL.")
+            : new ProbeCheck("binlog_row_image", false, $"binlog_row_image is {image ?? "missing"}: set binlog_row_image=FULL so every change carries whole rows."));
+
+        // Ferry needs column names and signedness from TABLE_MAP events to decode rows without racing schema changes
+        var metadata = await VariableAsync(c, "binlog_row_metadata", ct).ConfigureAwait(false);
+        checks.Add(Is(metadata, "FULL")
+            ? new ProbeCheck("binlog_row_metadata", true, "binlog_row_metadata is FULL.")
+            : new ProbeCheck("binlog_row_metadata", false, metadata is null
+                ? "The server has no binlog_row_metadata setting: Ferry needs MySQL 8.0.1+ or MariaDB 10.5+ for column metadata in the binlog."
+                : $"binlog_row_metadata is {metadata}: set binlog_row_metadata=FULL (SET GLOBAL binlog_row_metadata='FULL' and in the configuration file)."));
+
+        var serverId = await VariableAsync(c, "server_id", ct).ConfigureAwait(false);
+        checks.Add(serverId is not null && serverId != "0"
+            ? new ProbeCheck("server_id", true, $"server_id is {serverId}.")
+            : new ProbeCheck("server_id", false, "server_id is 0: set a non-zero server_id in the server configuration (the binary log requires it)."));
+
+        var all = HasGlobal(grants, "ALL PRIVILEGES");
+        var slave = all || HasGlobal(grants, "REPLICATION SLAVE") || HasGlobal(grants, "REPLICATION REPLICA");
+        var client = all || HasGlobal(grants, "REPLICATION CLIENT") || HasGlobal(grants, "BINLOG MONITOR") || HasGlobal(grants, "SUPER");
+        var missing = new List<string>();
+        if (!slave) missing.Add("REPLICATION SLAVE");
+        if (!client) missing.Add("REPLICATION CLIENT (BINLOG MONITOR on MariaDB)");
+        checks.Add(missing.Count == 0
+            ? new ProbeCheck("replication_privileges", true, "The user may read the binary log.")
+            : new ProbeCheck("replication_privileges", false,
+                $"The user lacks {string.Join(" and ", missing)}: GRANT REPLICATION SLAVE, REPLICATION CLIENT ON *.* TO the user."));
+    }
+
+    private static async Task CheckDestinationAsync(MySqlConnection c, IReadOnlyList<string> grants, List<ProbeCheck> checks, CancellationToken ct)
+    {
+        string[] needed = ["SELECT", "INSERT", "UPDATE", "DELETE", "CREATE"];
+        var ok = grants.Any(g => g.Contains("ALL PRIVILEGES", StringComparison.OrdinalIgnoreCase)) ||
+                 grants.Any(g => needed.All(p => HasPrivilege(g, p)));
+        checks.Add(ok
+            ? new ProbeCheck("write_privileges", true, "The user may create tables and write rows.")
+            : new ProbeCheck("write_privileges", false,
+                "The user lacks write privileges: GRANT SELECT, INSERT, UPDATE, DELETE, CREATE, DROP, ALTER, INDEX ON the target databases (and on `__ferry`.*, where Ferry keeps its checkpoints) TO the user."));
+
+        var localInfile = await VariableAsync(c, "local_infile", ct).ConfigureAwait(false);
+        checks.Add(Is(localInfile, "1", "ON")
+            ? new ProbeCheck("local_infile", true, "local_infile is ON.")
+            : new ProbeCheck("local_infile", false, "local_infile is OFF: the full copy loads rows with LOAD DATA LOCAL INFILE; SET GLOBAL local_infile=1 (and local_infile=1 in the configuration file)."));
+    }
+
+    private static bool Is(string? value, params string[] expected) =>
+        value is not null && expected.Any(e => string.Equals(value, e, StringComparison.OrdinalIgnoreCase));
+
+    private static bool HasGlobal(IReadOnlyList<string> grants, string privilege) =>
+        grants.Any(g => g.Contains(" ON *.* ", StringComparison.OrdinalIgnoreCase) && HasPrivilege(g, privilege));
+
+    /// <summary>Whether the privilege list of a GRANT line (before ON) names the privilege.</summary>
+    private static bool HasPrivilege(string grant, string privilege)
+    {
+        var on = grant.IndexOf(" ON ", StringComparison.OrdinalIgnoreCase);
+        if (!grant.StartsWith("GRANT ", StringComparison.OrdinalIgnoreCase) || on < 0) return false;
+        return grant[6..on].Split(',').Any(p => string.Equals(p.Trim(), privilege, StringComparison.OrdinalIgnoreCase) ||
+                                                 string.Equals(p.Trim(), "ALL PRIVILEGES", StringComparison.OrdinalIgnoreCase));
+    }
+
+    private static async Task<IReadOnlyList<string>> GrantsAsync(MySqlConnection c, CancellationToken ct)
     {
         var grants = new List<string>();
-        await using var cmd = new MySqlCommand("SHOW GRANTS", conn);
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) grants.Add(r.GetString(0));
+        await using var cmd = new MySqlCommand("SHOW GRANTS", c);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) grants.Add(r.GetString(0));
         return grants;
     }
+
+    private static async Task<string?> VariableAsync(MySqlConnection c, string name, CancellationToken ct)
+    {
+        await using var cmd = new MySqlCommand("SHOW GLOBAL VARIABLES LIKE @n", c);
+        cmd.Parameters.AddWithValue("@n", name);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        return await r.ReadAsync(ct).ConfigureAwait(false) ? r.GetString(1) : null;
+    }
+
+    private static async Task<object?> ScalarAsync(MySqlConnection c, string sql, CancellationToken ct)
+    {
+        await using var cmd = new MySqlCommand(sql, c);
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false);
+    }
+
+    private static string Redact(string message, ConnectionInfo connection) =>
+        string.IsNullOrEmpty(connection.Password) ? message : message.Replace(connection.Password, "***", StringComparison.Ordinal);
 }

@@ -3,82 +3,121 @@ using MySqlConnector;
 
 namespace Ferry.MySql.Schema;
 
-/// <summary>Table definitions from information_schema and SHOW CREATE TABLE.</summary>
-internal static class MySqlSchemaReader
+/// <summary>Reads table definitions from information_schema, which reports the same on MySQL and MariaDB.</summary>
+public static class MySqlSchemaReader
 {
-    public static readonly string[] SystemDatabases = ["mysql", "information_schema", "performance_schema", "sys", "__ferry"];
+    public static readonly IReadOnlySet<string> SystemDatabases = new HashSet<string>(StringComparer.OrdinalIgnoreCase)
+    {
+        "mysql", "information_schema", "performance_schema", "sys", "__ferry",
+    };
 
-    public static async Task<TableSchema?> ReadAsync(MySqlConnection conn, TableName table, CancellationToken ct)
+    public static async Task<IReadOnlyList<string>> ListDatabasesAsync(MySqlConnection c, CancellationToken ct)
+    {
+        var result = new List<string>();
+        await using var cmd = new MySqlCommand("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME", c);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            var name = r.GetString(0);
+            if (!SystemDatabases.Contains(name)) result.Add(name);
+        }
+        return result;
+    }
+
+    public static async Task<IReadOnlyList<string>> ListTablesAsync(MySqlConnection c, string database, CancellationToken ct)
+    {
+        var result = new List<string>();
+        await using var cmd = new MySqlCommand(
+            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = @d AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME", c);
+        cmd.Parameters.AddWithValue("@d", database);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) result.Add(r.GetString(0));
+        return result;
+    }
+
+    public static async Task<TableSchema?> ReadTableAsync(MySqlConnection c, TableName table, CancellationToken ct)
     {
         var columns = new List<ColumnSchema>();
-        await using (var cmd = new MySqlCommand("""
-            SELECT COLUMN_NAME, DATA_TYPE, COLUMN_TYPE, IS_NULLABLE, CHARACTER_SET_NAME, EXTRA,
+        await using (var cmd = new MySqlCommand(
+            """
+            SELECT COLUMN_NAME, LOWER(DATA_TYPE), COLUMN_TYPE, IS_NULLABLE, CHARACTER_SET_NAME, EXTRA,
                    NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION
-              FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = @d AND TABLE_NAME = @t ORDER BY ORDINAL_POSITION
-            """, conn))
+            FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = @d AND TABLE_NAME = @t ORDER BY ORDINAL_POSITION
+            """, c))
         {
             cmd.Parameters.AddWithValue("@d", table.Database);
             cmd.Parameters.AddWithValue("@t", table.Table);
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct))
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
             {
+                var dataType = r.GetString(1);
                 var columnType = r.GetString(2);
-                var extra = r.IsDBNull(5) ? "" : r.GetString(5);
-                var dataType = r.GetString(1).ToLowerInvariant();
+                var extra = r.IsDBNull(5) ? string.Empty : r.GetString(5).ToUpperInvariant();
+                // MySQL 8 reports DEFAULT_GENERATED for expression defaults: those are ordinary columns
+                var generated = extra.Contains("VIRTUAL GENERATED", StringComparison.Ordinal) ||
+                                extra.Contains("STORED GENERATED", StringComparison.Ordinal) ||
+                                extra.Contains("PERSISTENT GENERATED", StringComparison.Ordinal);
+                var precision = r.IsDBNull(8) ? (r.IsDBNull(6) ? 0 : Convert.ToInt32(r.GetValue(6))) : Convert.ToInt32(r.GetValue(8));
+                var scale = r.IsDBNull(7) ? 0 : Convert.ToInt32(r.GetValue(7));
                 columns.Add(new ColumnSchema(
-                    Name: r.GetString(0),
-                    DataType: dataType,
-                    ColumnType: columnType,
+                    r.GetString(0), dataType, columnType,
                     IsNullable: r.GetString(3) == "YES",
                     IsUnsigned: columnType.Contains("unsigned", StringComparison.OrdinalIgnoreCase),
                     Charset: r.IsDBNull(4) ? null : r.GetString(4),
-                    IsGenerated: extra.Contains("GENERATED", StringComparison.OrdinalIgnoreCase)
-                                 || extra.Contains("VIRTUAL", StringComparison.OrdinalIgnoreCase)
-                                 || extra.Contains("PERSISTENT", StringComparison.OrdinalIgnoreCase),
-                    Precision: r.IsDBNull(8) ? (r.IsDBNull(6) ? 0 : Convert.ToInt32(r.GetValue(6))) : Convert.ToInt32(r.GetValue(8)),
-                    Scale: r.IsDBNull(7) ? 0 : Convert.ToInt32(r.GetValue(7))));
+                    IsGenerated: generated,
+                    Precision: precision,
+                    Scale: scale));
             }
         }
         if (columns.Count == 0) return null;
 
-        var key = await ReadKeyAsync(conn, table, columns, ct);
-        string create;
-        await using (var cmd = new MySqlCommand($"SHOW CREATE TABLE {MySqlSessions.Q(table)}", conn))
-        {
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            await r.ReadAsync(ct);
-            create = r.GetString(1);
-        }
-        return new TableSchema(table, columns, key, create);
+        var key = await ReadKeyAsync(c, table, columns, ct).ConfigureAwait(false);
+
+        string? ddl = null;
+        await using (var cmd = new MySqlCommand("SHOW CREATE TABLE " + MySqlIdentifier.Quote(table), c))
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            if (await r.ReadAsync(ct).ConfigureAwait(false)) ddl = r.GetString(1);
+
+        return new TableSchema(table, columns, key, ddl);
     }
 
-    /// <summary>The primary key, else the first unique key whose columns are all NOT NULL.</summary>
-    private static async Task<IReadOnlyList<string>> ReadKeyAsync(MySqlConnection conn, TableName table, List<ColumnSchema> columns, CancellationToken ct)
+    /// <summary>The primary key, else the first unique key (by name) whose columns are all NOT NULL.</summary>
+    private static async Task<IReadOnlyList<string>> ReadKeyAsync(MySqlConnection c, TableName table, List<ColumnSchema> columns, CancellationToken ct)
     {
-        var indexes = new List<(string Name, List<string> Columns)>();
-        await using var cmd = new MySqlCommand("""
-            SELECT INDEX_NAME, COLUMN_NAME, SUB_PART FROM information_schema.STATISTICS
-             WHERE TABLE_SCHEMA = @d AND TABLE_NAME = @t AND NON_UNIQUE = 0
-             ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX
-            """, conn);
-        cmd.Parameters.AddWithValue("@d", table.Database);
-        cmd.Parameters.AddWithValue("@t", table.Table);
-        var prefixed = new HashSet<string>();
-        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        var indexes = new List<(string Index, List<string> Columns)>();
+        await using (var cmd = new MySqlCommand(
+            """
+            SELECT INDEX_NAME, COLUMN_NAME FROM information_schema.STATISTICS
+            WHERE TABLE_SCHEMA = @d AND TABLE_NAME = @t AND NON_UNIQUE = 0
+            ORDER BY INDEX_NAME = 'PRIMARY' DESC, INDEX_NAME, SEQ_IN_INDEX
+            """, c))
         {
-            while (await r.ReadAsync(ct))
+            cmd.Parameters.AddWithValue("@d", table.Database);
+            cmd.Parameters.AddWithValue("@t", table.Table);
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
             {
-                var name = r.GetString(0);
-                if (indexes.Count == 0 || indexes[^1].Name != name) indexes.Add((name, []));
+                var index = r.GetString(0);
+                if (indexes.Count == 0 || indexes[^1].Index != index) indexes.Add((index, []));
                 indexes[^1].Columns.Add(r.GetString(1));
-                if (!r.IsDBNull(2)) prefixed.Add(name);
             }
         }
-        foreach (var (name, cols) in indexes)
+        foreach (var (index, cols) in indexes)
         {
-            if (prefixed.Contains(name)) continue;
-            if (name == "PRIMARY" || cols.All(c => columns.Any(x => x.Name == c && !x.IsNullable))) return cols;
+            if (index == "PRIMARY") return cols;
+            if (cols.All(col => columns.FirstOrDefault(x => string.Equals(x.Name, col, StringComparison.OrdinalIgnoreCase)) is { IsNullable: false }))
+                return cols;
         }
         return [];
+    }
+
+    public static async Task<long> EstimateRowsAsync(MySqlConnection c, TableName table, CancellationToken ct)
+    {
+        await using var cmd = new MySqlCommand(
+            "SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = @d AND TABLE_NAME = @t", c);
+        cmd.Parameters.AddWithValue("@d", table.Database);
+        cmd.Parameters.AddWithValue("@t", table.Table);
+        var v = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false);
+        return v is null or DBNull ? 0 : Convert.ToInt64(v);
     }
 }

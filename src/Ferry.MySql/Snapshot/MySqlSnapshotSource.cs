@@ -1,5 +1,4 @@
 using System.Runtime.CompilerServices;
-using System.Text;
 using Ferry.Engine.Connections;
 using Ferry.Engine.Copy;
 using Ferry.Engine.Schema;
@@ -8,106 +7,105 @@ using MySqlConnector;
 
 namespace Ferry.MySql.Snapshot;
 
-/// <summary>Schema and table contents of a MySQL-family server, read in key ranges.</summary>
+/// <summary>Reads schema and rows of a MySQL-family server for the full copy and verification.</summary>
 public sealed class MySqlSnapshotSource(ConnectionInfo connection) : ISnapshotSource
 {
+    /// <summary>Keys per statement when reading rows by key.</summary>
+    private const int KeysPerRead = 500;
+
+    private Task<MySqlConnection> OpenAsync(CancellationToken ct) => MySqlSessions.OpenAsync(connection, forWriting: false, ct);
+
     public async Task<IReadOnlyList<string>> ListDatabasesAsync(CancellationToken ct)
     {
-        await using var conn = await MySqlSessions.OpenAsync(connection, ct);
-        await using var cmd = new MySqlCommand("SELECT SCHEMA_NAME FROM information_schema.SCHEMATA ORDER BY SCHEMA_NAME", conn);
-        var list = new List<string>();
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct))
-        {
-            var name = r.GetString(0);
-            if (!MySqlSchemaReader.SystemDatabases.Contains(name, StringComparer.OrdinalIgnoreCase)) list.Add(name);
-        }
-        return list;
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        return await MySqlSchemaReader.ListDatabasesAsync(c, ct).ConfigureAwait(false);
     }
 
     public async Task<IReadOnlyList<string>> ListTablesAsync(string database, CancellationToken ct)
     {
-        await using var conn = await MySqlSessions.OpenAsync(connection, ct);
-        await using var cmd = new MySqlCommand(
-            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = @d AND TABLE_TYPE = 'BASE TABLE' ORDER BY TABLE_NAME", conn);
-        cmd.Parameters.AddWithValue("@d", database);
-        var list = new List<string>();
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) list.Add(r.GetString(0));
-        return list;
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        return await MySqlSchemaReader.ListTablesAsync(c, database, ct).ConfigureAwait(false);
     }
 
     public async Task<TableSchema?> ReadTableAsync(TableName table, CancellationToken ct)
     {
-        await using var conn = await MySqlSessions.OpenAsync(connection, ct);
-        return await MySqlSchemaReader.ReadAsync(conn, table, ct);
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        return await MySqlSchemaReader.ReadTableAsync(c, table, ct).ConfigureAwait(false);
     }
 
     public async Task<long> EstimateRowsAsync(TableName table, CancellationToken ct)
     {
-        await using var conn = await MySqlSessions.OpenAsync(connection, ct);
-        await using var cmd = new MySqlCommand("SELECT TABLE_ROWS FROM information_schema.TABLES WHERE TABLE_SCHEMA = @d AND TABLE_NAME = @t", conn);
-        cmd.Parameters.AddWithValue("@d", table.Database);
-        cmd.Parameters.AddWithValue("@t", table.Table);
-        var v = await cmd.ExecuteScalarAsync(ct);
-        return v is null or DBNull ? 0 : Convert.ToInt64(v);
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        return await MySqlSchemaReader.EstimateRowsAsync(c, table, ct).ConfigureAwait(false);
     }
 
+    /// <summary>
+    /// Walks the key index: each boundary is the key <paramref name="rowsPerChunk"/> rows after the previous
+    /// one, so chunks are exact in size whatever the key type or distribution, and the last chunk is open-ended
+    /// so rows inserted past the end while planning are still covered.
+    /// </summary>
     public async Task<IReadOnlyList<KeyRange>> PlanChunksAsync(TableSchema table, int rowsPerChunk, CancellationToken ct)
     {
+        ArgumentOutOfRangeException.ThrowIfLessThan(rowsPerChunk, 1);
         if (table.Key.Count == 0) return [new KeyRange(null, null)];
-        await using var conn = await MySqlSessions.OpenAsync(connection, ct);
-        var keyColumns = table.Key.Select(k => table.Columns[table.IndexOf(k)]).ToArray();
-        var readers = keyColumns.Select(ValueReader.For).ToArray();
-        var keyList = string.Join(", ", table.Key.Select(MySqlSessions.Q));
-        var ranges = new List<KeyRange>();
-        object?[]? last = null;
+        // ENUM/SET sort by their ordinal but compare with a string as text: ranges could skip rows, so no split
+        if (table.KeyOrdinals().Any(i => table.Columns[i].DataType is "enum" or "set")) return [new KeyRange(null, null)];
+
+        var reader = new MySqlRowReader(table.KeyOrdinals().Select(i => table.Columns[i]).ToList());
+        var keyList = string.Join(", ", table.Key.Select(MySqlIdentifier.Quote));
+        var chunks = new List<KeyRange>();
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        object?[]? after = null;
         while (true)
         {
-            await using var cmd = new MySqlCommand { Connection = conn };
-            var where = last is null ? "" : "WHERE " + KeyPredicate.Compare(table.Key, last, ">", cmd, "k");
-            cmd.CommandText = $"SELECT {keyList} FROM {MySqlSessions.Q(table.Name)} {where} ORDER BY {keyList} LIMIT 1 OFFSET {rowsPerChunk - 1}";
-            object?[]? bound = null;
-            await using (var r = await cmd.ExecuteReaderAsync(ct))
-                if (await r.ReadAsync(ct)) bound = ValueReader.ReadRow(r, readers);
-            if (bound is null) break;
-            ranges.Add(new KeyRange(last, bound));
-            last = bound;
+            await using var cmd = new MySqlCommand { Connection = c };
+            var where = after is null ? string.Empty : " WHERE " + KeyPredicate.Compare(table, after, ">", "a", cmd.Parameters);
+            cmd.CommandText = $"SELECT {keyList} FROM {MySqlIdentifier.Quote(table.Name)}{where} ORDER BY {keyList} LIMIT 1 OFFSET {rowsPerChunk - 1}";
+            object?[]? upTo = null;
+            await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+                if (await r.ReadAsync(ct).ConfigureAwait(false)) upTo = reader.Read(r);
+            chunks.Add(new KeyRange(after, upTo));
+            if (upTo is null) return chunks;
+            after = upTo;
         }
-        ranges.Add(new KeyRange(last, null));
-        return ranges;
     }
 
     public async IAsyncEnumerable<object?[]> ReadChunkAsync(TableSchema table, KeyRange range, [EnumeratorCancellation] CancellationToken ct)
     {
-        await using var conn = await MySqlSessions.OpenAsync(connection, ct);
-        await using var cmd = new MySqlCommand { Connection = conn };
-        var where = new List<string>();
-        if (range.After is not null) where.Add(KeyPredicate.Compare(table.Key, range.After, ">", cmd, "a"));
-        if (range.UpTo is not null) where.Add(KeyPredicate.Compare(table.Key, range.UpTo, "<=", cmd, "u"));
-        var sql = new StringBuilder($"SELECT {SelectList(table)} FROM {MySqlSessions.Q(table.Name)}");
-        if (where.Count > 0) sql.Append(" WHERE ").Append(string.Join(" AND ", where));
-        if (table.Key.Count > 0) sql.Append(" ORDER BY ").Append(string.Join(", ", table.Key.Select(MySqlSessions.Q)));
-        cmd.CommandText = sql.ToString();
-        var readers = table.Columns.Select(ValueReader.For).ToArray();
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        while (await r.ReadAsync(ct)) yield return ValueReader.ReadRow(r, readers);
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var cmd = new MySqlCommand { Connection = c };
+        var conditions = new List<string>();
+        if (table.Key.Count > 0)
+        {
+            if (range.After is not null) conditions.Add(KeyPredicate.Compare(table, range.After, ">", "a", cmd.Parameters));
+            if (range.UpTo is not null) conditions.Add(KeyPredicate.Compare(table, range.UpTo, "<=", "u", cmd.Parameters));
+        }
+        cmd.CommandText = SelectColumns(table) +
+                          (conditions.Count > 0 ? " WHERE " + string.Join(" AND ", conditions) : string.Empty) +
+                          (table.Key.Count > 0 ? " ORDER BY " + KeyPredicate.OrderBy(table) : string.Empty);
+        var reader = new MySqlRowReader(table.Columns);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) yield return reader.Read(r);
     }
 
     public async IAsyncEnumerable<object?[]> ReadRowsAsync(TableSchema table, IReadOnlyList<object?[]> keys, [EnumeratorCancellation] CancellationToken ct)
     {
-        if (keys.Count == 0 || table.Key.Count == 0) yield break;
-        await using var conn = await MySqlSessions.OpenAsync(connection, ct);
-        var readers = table.Columns.Select(ValueReader.For).ToArray();
-        foreach (var batch in keys.Chunk(500))
+        if (table.Key.Count == 0) throw new InvalidOperationException($"{table.Name} has no key: rows cannot be read by key");
+        if (keys.Count == 0) yield break;
+        var reader = new MySqlRowReader(table.Columns);
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        for (var start = 0; start < keys.Count; start += KeysPerRead)
         {
-            await using var cmd = new MySqlCommand { Connection = conn };
-            var ors = batch.Select((k, n) => KeyPredicate.Equal(table.Key, k, cmd, $"r{n}_"));
-            cmd.CommandText = $"SELECT {SelectList(table)} FROM {MySqlSessions.Q(table.Name)} WHERE {string.Join(" OR ", ors)}";
-            await using var r = await cmd.ExecuteReaderAsync(ct);
-            while (await r.ReadAsync(ct)) yield return ValueReader.ReadRow(r, readers);
+            await using var cmd = new MySqlCommand { Connection = c };
+            var ors = new List<string>();
+            for (var k = start; k < Math.Min(keys.Count, start + KeysPerRead); k++)
+                ors.Add(KeyPredicate.Equal(table, table.Key, keys[k], $"k{k - start}_", cmd.Parameters));
+            cmd.CommandText = SelectColumns(table) + " WHERE " + string.Join(" OR ", ors) + " ORDER BY " + KeyPredicate.OrderBy(table);
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false)) yield return reader.Read(r);
         }
     }
 
-    private static string SelectList(TableSchema table) => string.Join(", ", table.Columns.Select(c => MySqlSessions.Q(c.Name)));
+    private static string SelectColumns(TableSchema table) =>
+        "SELECT " + string.Join(", ", table.Columns.Select(col => MySqlIdentifier.Quote(col.Name))) + " FROM " + MySqlIdentifier.Quote(table.Name);
 }

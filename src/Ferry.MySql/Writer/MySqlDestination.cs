@@ -1,137 +1,313 @@
-using System.Data;
 using System.Text;
+using System.Text.RegularExpressions;
 using Ferry.Engine.Changes;
 using Ferry.Engine.Connections;
+using Ferry.Engine.Errors;
 using Ferry.Engine.Schema;
-using Ferry.MySql.Snapshot;
 using MySqlConnector;
 
 namespace Ferry.MySql.Writer;
 
 /// <summary>
-/// Writes to a MySQL-family destination: tables from the source's DDL, bulk loads with
-/// <c>LOAD DATA</c> (REPLACE, so a redone chunk is harmless), and change batches applied by key in
-/// one transaction together with their checkpoint row.
+/// Writes to a MySQL-family destination: tables from the source's own DDL, bulk loads with
+/// <c>LOAD DATA LOCAL INFILE</c>, and change batches applied idempotently with their checkpoint
+/// in the same transaction.
 /// </summary>
-public sealed class MySqlDestination(ConnectionInfo connection) : IDestination
+/// <remarks>
+/// Upserts are <c>REPLACE</c>, not <c>INSERT … ON DUPLICATE KEY UPDATE</c>: when a replay from before the
+/// copy meets a row that holds the same value in another unique key, ON DUPLICATE KEY UPDATE updates one
+/// conflicting row and then fails on the other key; REPLACE removes every conflicting row and the later
+/// events of the log restore the one it displaced, so the replay converges. (Sessions run with
+/// foreign_key_checks=0, so REPLACE's delete does not cascade.)
+/// Tables without a key: inserts are plain INSERTs (a replayed insert duplicates the row, which is why
+/// the precheck warns about such tables), updates and deletes match every column with
+/// <c>&lt;=&gt;</c> and touch one row (<c>LIMIT 1</c>), as duplicates are indistinguishable.
+/// </remarks>
+public sealed partial class MySqlDestination(ConnectionInfo connection) : IDestination
 {
-    private const int BulkBatchRows = 5_000;
-    private const string CheckpointTable = "`__ferry`.`ferry_checkpoint`";
-    private volatile bool _checkpointReady;
+    public const string CheckpointDatabase = "__ferry";
+    public const string CheckpointTable = "ferry_checkpoint";
+
+    /// <summary>Statement parameters are inlined by the driver; this bounds a statement's size.</summary>
+    private const int ValuesPerStatement = 20_000;
+
+    private static readonly string Checkpoints = MySqlIdentifier.Quote(new TableName(CheckpointDatabase, CheckpointTable));
+    private volatile bool _checkpointTableReady;
+
+    private Task<MySqlConnection> OpenAsync(CancellationToken ct) => MySqlSessions.OpenAsync(connection, forWriting: true, ct);
 
     public async Task<string> CreateTableAsync(TableMapping mapping, CancellationToken ct)
     {
-        var ddl = TableDdl.CreateFor(mapping);
-        await using var conn = await MySqlSessions.OpenAsync(connection, ct);
-        await using (var db = new MySqlCommand($"CREATE DATABASE IF NOT EXISTS {MySqlSessions.Q(mapping.Target.Database)} CHARACTER SET utf8mb4", conn))
-            await db.ExecuteNonQueryAsync(ct);
-        await using var cmd = new MySqlCommand(ddl, conn);
-        await cmd.ExecuteNonQueryAsync(ct);
-        return ddl;
+        var source = mapping.Source;
+        var target = mapping.Target;
+        var ddl = source.CreateStatement is { } create ? RenameTable(create, target) : BuildCreateTable(source, target);
+        var (charset, collation) = DefaultCharset(source.CreateStatement);
+        var createDb = "CREATE DATABASE IF NOT EXISTS " + MySqlIdentifier.Quote(target.Database) +
+                       (charset is null ? string.Empty : " CHARACTER SET " + charset) +
+                       (collation is null ? string.Empty : " COLLATE " + collation);
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await ExecuteAsync(c, null, createDb, ct).ConfigureAwait(false);
+        // foreign keys in SHOW CREATE TABLE name their parent relative to the current database
+        await ExecuteAsync(c, null, "USE " + MySqlIdentifier.Quote(target.Database), ct).ConfigureAwait(false);
+        await ExecuteAsync(c, null, ddl, ct).ConfigureAwait(false);
+        return createDb + ";\n" + ddl + ";";
+    }
+
+    /// <summary>The source table's default charset, used for a database Ferry creates (the source database's own default is not in the mapping).</summary>
+    private static (string? Charset, string? Collation) DefaultCharset(string? create)
+    {
+        if (create is null) return (null, null);
+        var cs = CharsetPattern().Match(create);
+        var co = CollatePattern().Match(create);
+        return (cs.Success ? cs.Groups[1].Value : null, co.Success ? co.Groups[1].Value : null);
+    }
+
+    public static string RenameTable(string create, TableName target)
+    {
+        var m = CreateTablePrefix().Match(create);
+        if (!m.Success) throw new FerryException("schema.unsupported_ddl", $"Cannot rewrite the table DDL for {target}: it does not start with CREATE TABLE.");
+        return "CREATE TABLE IF NOT EXISTS " + MySqlIdentifier.Quote(target) + create[m.Length..];
+    }
+
+    private static string BuildCreateTable(TableSchema source, TableName target)
+    {
+        var sb = new StringBuilder("CREATE TABLE IF NOT EXISTS ").Append(MySqlIdentifier.Quote(target)).Append(" (");
+        for (var i = 0; i < source.Columns.Count; i++)
+        {
+            var col = source.Columns[i];
+            if (i > 0) sb.Append(", ");
+            sb.Append(MySqlIdentifier.Quote(col.Name)).Append(' ').Append(col.ColumnType);
+            if (col.Charset is { } cs && cs != "binary" && col.DataType is "char" or "varchar" or "tinytext" or "text" or "mediumtext" or "longtext" or "enum" or "set")
+                sb.Append(" CHARACTER SET ").Append(cs);
+            sb.Append(col.IsNullable ? " NULL" : " NOT NULL");
+        }
+        if (source.Key.Count > 0) sb.Append(", PRIMARY KEY (").Append(string.Join(", ", source.Key.Select(MySqlIdentifier.Quote))).Append(')');
+        return sb.Append(") DEFAULT CHARSET=utf8mb4").ToString();
     }
 
     public async Task<long> BulkLoadAsync(TableMapping mapping, IAsyncEnumerable<object?[]> rows, CancellationToken ct)
     {
-        var columns = mapping.Source.Columns;
-        var written = columns.Select((c, i) => (c, i)).Where(x => !x.c.IsGenerated).ToArray();
-        await using var conn = await MySqlSessions.OpenAsync(connection, ct);
-        var table = new DataTable();
-        foreach (var (c, _) in written) table.Columns.Add(c.Name, typeof(object));
-        var bulk = new MySqlBulkCopy(conn)
+        // MySqlBulkCopy would be the obvious choice, but it refuses YEAR columns and formats TIME/BIT its
+        // own way; MySqlBulkLoader is the same LOAD DATA LOCAL path with Ferry's own field encoding.
+        var columns = WritableColumns(mapping.Source);
+        var fields = new LoadDataStream.Field[columns.Length];
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        var loader = new MySqlBulkLoader(c)
         {
-            DestinationTableName = MySqlSessions.Q(mapping.Target),
+            TableName = MySqlIdentifier.Quote(mapping.Target),
+            Local = true,
+            CharacterSet = "utf8mb4",
+            FieldTerminator = "\t",
+            LineTerminator = "\n",
+            EscapeCharacter = '\\',
+            FieldQuotationCharacter = '\0',
+            NumberOfLinesToSkip = 0,
             ConflictOption = MySqlBulkLoaderConflictOption.Replace,
-            BulkCopyTimeout = 0,
+            Timeout = 0,
         };
-        for (var n = 0; n < written.Length; n++)
+        for (var f = 0; f < columns.Length; f++)
         {
-            var c = written[n].c;
-            bulk.ColumnMappings.Add(c.DataType == "bit"
-                ? new MySqlBulkCopyColumnMapping(n, $"@v{n}", $"{MySqlSessions.Q(c.Name)} = CAST(@v{n} AS UNSIGNED)")
-                : new MySqlBulkCopyColumnMapping(n, c.Name)); // MySqlBulkCopy quotes plain column names itself
+            var col = mapping.Source.Columns[columns[f]];
+            var name = MySqlIdentifier.Quote(col.Name);
+            if (IsBinary(col))
+            {
+                fields[f] = LoadDataStream.Field.Hex;
+                loader.Columns.Add($"@v{f}");
+                loader.Expressions.Add($"{name} = UNHEX(@v{f})");
+            }
+            else if (col.DataType == "bit")
+            {
+                loader.Columns.Add($"@v{f}");
+                loader.Expressions.Add($"{name} = CAST(@v{f} AS UNSIGNED)");
+            }
+            else
+            {
+                if (col.DataType == "year") fields[f] = LoadDataStream.Field.Year;
+                loader.Columns.Add(name);
+            }
         }
-        long total = 0;
-        await foreach (var row in rows.WithCancellation(ct))
-        {
-            var values = new object[written.Length];
-            for (var n = 0; n < written.Length; n++) values[n] = ParameterValue.Of(row[written[n].i]);
-            table.Rows.Add(values);
-            if (table.Rows.Count >= BulkBatchRows) total += await FlushAsync();
-        }
-        total += await FlushAsync();
-        return total;
 
-        async Task<long> FlushAsync()
-        {
-            if (table.Rows.Count == 0) return 0;
-            var result = await bulk.WriteToServerAsync(table, ct);
-            if (result.Warnings.Count > 0)
-                throw new Engine.Errors.FerryException("full.load-warning",
-                    $"loading {mapping.Target} changed values: {string.Join("; ", result.Warnings.Take(3).Select(w => w.Message))}");
-            var n = table.Rows.Count;
-            table.Clear();
-            return n;
-        }
+        await using var stream = new LoadDataStream(rows, columns, fields, ct);
+        loader.SourceStream = stream;
+        await loader.LoadAsync(ct).ConfigureAwait(false);
+
+        // LOAD DATA LOCAL downgrades conversion errors to warnings; any warning means a value did not land exactly
+        var warnings = new List<string>();
+        var warningCount = 0;
+        await using (var cmd = new MySqlCommand("SHOW WARNINGS", c))
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+                if (r.GetString(0) != "Note" && warningCount++ < 3) warnings.Add($"{r.GetString(0)} {r.GetValue(1)}: {r.GetString(2)}");
+        if (warningCount > 0)
+            throw new FerryException("writer.bulk_load_lossy",
+                $"Bulk load into {mapping.Target} reported {warningCount} warning(s): {string.Join("; ", warnings)}");
+        return stream.Rows;
     }
+
+    private static bool IsBinary(ColumnSchema col) =>
+        col.DataType is "binary" or "varbinary" or "tinyblob" or "blob" or "mediumblob" or "longblob" ||
+        (string.Equals(col.Charset, "binary", StringComparison.OrdinalIgnoreCase) &&
+         col.DataType is "char" or "varchar" or "tinytext" or "text" or "mediumtext" or "longtext");
+
+    /// <summary>Ordinals of the columns Ferry writes: generated columns are computed by the destination.</summary>
+    private static int[] WritableColumns(TableSchema table) =>
+        Enumerable.Range(0, table.Columns.Count).Where(i => !table.Columns[i].IsGenerated).ToArray();
 
     public async Task<LogPosition?> ReadCheckpointAsync(string stream, CancellationToken ct)
     {
-        await using var conn = await MySqlSessions.OpenAsync(connection, ct);
-        await EnsureCheckpointTableAsync(conn, ct);
-        await using var cmd = new MySqlCommand($"SELECT position FROM {CheckpointTable} WHERE stream = @s", conn);
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await EnsureCheckpointTableAsync(c, ct).ConfigureAwait(false);
+        await using var cmd = new MySqlCommand($"SELECT position FROM {Checkpoints} WHERE stream = @s", c);
         cmd.Parameters.AddWithValue("@s", stream);
-        return await cmd.ExecuteScalarAsync(ct) is string p ? new LogPosition(p) : null;
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is string position ? new LogPosition(position) : null;
     }
 
     public async Task WriteCheckpointAsync(string stream, LogPosition checkpoint, CancellationToken ct)
     {
-        await using var conn = await MySqlSessions.OpenAsync(connection, ct);
-        await EnsureCheckpointTableAsync(conn, ct);
-        await UpsertCheckpointAsync(conn, null, stream, checkpoint, ct);
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await EnsureCheckpointTableAsync(c, ct).ConfigureAwait(false);
+        await UpsertCheckpointAsync(c, null, stream, checkpoint, ct).ConfigureAwait(false);
     }
 
     public async Task DeleteCheckpointAsync(string stream, CancellationToken ct)
     {
-        await using var conn = await MySqlSessions.OpenAsync(connection, ct);
-        await EnsureCheckpointTableAsync(conn, ct);
-        await using var cmd = new MySqlCommand($"DELETE FROM {CheckpointTable} WHERE stream = @s", conn);
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await EnsureCheckpointTableAsync(c, ct).ConfigureAwait(false);
+        await using var cmd = new MySqlCommand($"DELETE FROM {Checkpoints} WHERE stream = @s", c);
         cmd.Parameters.AddWithValue("@s", stream);
-        await cmd.ExecuteNonQueryAsync(ct);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task EnsureCheckpointTableAsync(MySqlConnection c, CancellationToken ct)
+    {
+        if (_checkpointTableReady) return;
+        // DDL commits implicitly, so it must never run inside an apply transaction
+        await ExecuteAsync(c, null,
+            $"CREATE DATABASE IF NOT EXISTS {MySqlIdentifier.Quote(CheckpointDatabase)} CHARACTER SET utf8mb4 COLLATE utf8mb4_bin", ct).ConfigureAwait(false);
+        await ExecuteAsync(c, null,
+            $"""
+             CREATE TABLE IF NOT EXISTS {Checkpoints} (
+               stream VARCHAR(200) NOT NULL PRIMARY KEY,
+               position TEXT NOT NULL,
+               updated_at DATETIME(6) NOT NULL
+             ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
+             """, ct).ConfigureAwait(false);
+        _checkpointTableReady = true;
+    }
+
+    private static async Task UpsertCheckpointAsync(MySqlConnection c, MySqlTransaction? tx, string stream, LogPosition checkpoint, CancellationToken ct)
+    {
+        await using var cmd = new MySqlCommand(
+            $"INSERT INTO {Checkpoints} (stream, position, updated_at) VALUES (@s, @p, UTC_TIMESTAMP(6)) " +
+            "ON DUPLICATE KEY UPDATE position = VALUES(position), updated_at = VALUES(updated_at)", c, tx);
+        cmd.Parameters.AddWithValue("@s", stream);
+        cmd.Parameters.AddWithValue("@p", checkpoint.Value);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
     public async Task ApplyAsync(IReadOnlyList<TransactionEvent> transactions, Func<TableName, TableMapping?> map,
         string stream, LogPosition checkpoint, CancellationToken ct)
     {
-        await using var conn = await MySqlSessions.OpenAsync(connection, ct);
-        await EnsureCheckpointTableAsync(conn, ct);
-        await using var tx = await conn.BeginTransactionAsync(IsolationLevel.ReadCommitted, ct);
-        var applier = new ChangeBatchWriter(conn, tx);
-        foreach (var t in transactions)
-            foreach (var change in t.Rows)
-                if (map(change.Table) is { } mapping) await applier.AddAsync(mapping, change, ct);
-        await applier.FlushAsync(ct);
-        await UpsertCheckpointAsync(conn, tx, stream, checkpoint, ct);
-        await tx.CommitAsync(ct);
+        var ops = ChangeOps.From(transactions, map);
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await EnsureCheckpointTableAsync(c, ct).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+        try
+        {
+            for (var start = 0; start < ops.Count;)
+            {
+                // consecutive operations of one kind on one table become one statement; order across kinds is kept
+                var end = start + 1;
+                var batchable = ops[start].Kind is ChangeOps.Kind.Upsert or ChangeOps.Kind.DeleteByKey or ChangeOps.Kind.Insert;
+                var limit = Math.Max(1, ValuesPerStatement / Math.Max(1, ops[start].Mapping.Source.Columns.Count));
+                while (batchable && end < ops.Count && end - start < limit &&
+                       ops[end].Kind == ops[start].Kind && ReferenceEquals(ops[end].Mapping, ops[start].Mapping))
+                    end++;
+                await ExecuteOpsAsync(c, tx, ops, start, end, ct).ConfigureAwait(false);
+                start = end;
+            }
+            await UpsertCheckpointAsync(c, tx, stream, checkpoint, ct).ConfigureAwait(false);
+            await tx.CommitAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await tx.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
     }
 
-    private static async Task UpsertCheckpointAsync(MySqlConnection conn, MySqlTransaction? tx, string stream, LogPosition position, CancellationToken ct)
+    private static async Task ExecuteOpsAsync(MySqlConnection c, MySqlTransaction tx, List<ChangeOps.Op> ops, int start, int end, CancellationToken ct)
     {
-        await using var cmd = new MySqlCommand(
-            $"INSERT INTO {CheckpointTable} (stream, position, updated_at) VALUES (@s, @p, UTC_TIMESTAMP(6)) " +
-            "ON DUPLICATE KEY UPDATE position = VALUES(position), updated_at = VALUES(updated_at)", conn, tx);
-        cmd.Parameters.AddWithValue("@s", stream);
-        cmd.Parameters.AddWithValue("@p", position.Value);
-        await cmd.ExecuteNonQueryAsync(ct);
+        var first = ops[start];
+        var table = first.Mapping.Source;
+        var target = MySqlIdentifier.Quote(first.Mapping.Target);
+        var columns = WritableColumns(table);
+        await using var cmd = new MySqlCommand { Connection = c, Transaction = tx };
+        var sb = new StringBuilder();
+        switch (first.Kind)
+        {
+            case ChangeOps.Kind.Upsert or ChangeOps.Kind.Insert:
+                sb.Append(first.Kind == ChangeOps.Kind.Upsert ? "REPLACE INTO " : "INSERT INTO ").Append(target).Append(" (")
+                  .Append(string.Join(", ", columns.Select(i => MySqlIdentifier.Quote(table.Columns[i].Name)))).Append(") VALUES ");
+                for (var o = start; o < end; o++)
+                {
+                    if (o > start) sb.Append(", ");
+                    sb.Append('(');
+                    for (var f = 0; f < columns.Length; f++)
+                    {
+                        if (f > 0) sb.Append(", ");
+                        var name = $"@r{o - start}_{f}";
+                        cmd.Parameters.AddWithValue(name, ZeroDate.ToSql(ops[o].Values[columns[f]]));
+                        sb.Append(name);
+                    }
+                    sb.Append(')');
+                }
+                break;
+            case ChangeOps.Kind.DeleteByKey:
+                sb.Append("DELETE FROM ").Append(target).Append(" WHERE ");
+                for (var o = start; o < end; o++)
+                {
+                    if (o > start) sb.Append(" OR ");
+                    sb.Append(Snapshot.KeyPredicate.Equal(table, table.Key, ops[o].Values, $"k{o - start}_", cmd.Parameters));
+                }
+                break;
+            case ChangeOps.Kind.DeleteRow:
+                sb.Append("DELETE FROM ").Append(target).Append(" WHERE ")
+                  .Append(MatchAllColumns(table, first.Values, cmd.Parameters)).Append(" LIMIT 1");
+                break;
+            case ChangeOps.Kind.UpdateRow:
+                sb.Append("UPDATE ").Append(target).Append(" SET ");
+                for (var f = 0; f < columns.Length; f++)
+                {
+                    if (f > 0) sb.Append(", ");
+                    sb.Append(MySqlIdentifier.Quote(table.Columns[columns[f]].Name)).Append(" = @n").Append(f);
+                    cmd.Parameters.AddWithValue("@n" + f, ZeroDate.ToSql(first.After![columns[f]]));
+                }
+                sb.Append(" WHERE ").Append(MatchAllColumns(table, first.Values, cmd.Parameters)).Append(" LIMIT 1");
+                break;
+        }
+        cmd.CommandText = sb.ToString();
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
 
-    private async Task EnsureCheckpointTableAsync(MySqlConnection conn, CancellationToken ct)
+    private static string MatchAllColumns(TableSchema table, object?[] values, MySqlParameterCollection parameters)
     {
-        if (_checkpointReady) return;
-        await using var cmd = new MySqlCommand(
-            "CREATE DATABASE IF NOT EXISTS `__ferry` CHARACTER SET utf8mb4; " +
-            $"CREATE TABLE IF NOT EXISTS {CheckpointTable} (stream VARCHAR(200) NOT NULL PRIMARY KEY, position TEXT NOT NULL, " +
-            "updated_at DATETIME(6) NOT NULL) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4", conn);
-        await cmd.ExecuteNonQueryAsync(ct);
-        _checkpointReady = true;
+        var columns = table.Columns.Select(col => col.Name).ToList();
+        return Snapshot.KeyPredicate.Equal(table, columns, values, "w", parameters, nullSafe: true);
     }
+
+    private static async Task ExecuteAsync(MySqlConnection c, MySqlTransaction? tx, string sql, CancellationToken ct)
+    {
+        await using var cmd = new MySqlCommand(sql, c, tx);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    [GeneratedRegex(@"^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:`(?:[^`]|``)+`|\w+)(?:\.(?:`(?:[^`]|``)+`|\w+))?\s*", RegexOptions.IgnoreCase)]
+    private static partial Regex CreateTablePrefix();
+
+    [GeneratedRegex(@"\)[^)]*DEFAULT\s+CHARSET\s*=\s*(\w+)[^)]*$", RegexOptions.IgnoreCase)]
+    private static partial Regex CharsetPattern();
+
+    [GeneratedRegex(@"\)[^)]*COLLATE\s*=\s*(\w+)[^)]*$", RegexOptions.IgnoreCase)]
+    private static partial Regex CollatePattern();
 }
