@@ -126,4 +126,48 @@ public sealed class MigrationEndToEndTests : IAsyncLifetime
         var (gone, _) = await _api.GetAsync($"/api/v1/projects/{id}");
         Assert.Equal(404, gone);
     }
+
+    [Fact]
+    public async Task A_copy_only_project_with_renames_and_exclusions_completes_and_verifies_once()
+    {
+        var target = _db + "_copy";
+        await TestServers.ExecAsync(TestServers.MariaDbSource, "CREATE TABLE tmp_scratch (id INT PRIMARY KEY); INSERT INTO tmp_scratch VALUES (1)", _db);
+        try
+        {
+            var scenario = new Scenario(_api);
+            var src = await scenario.CreateDataSourceAsync("source", TestServers.MariaDbSource);
+            var dst = await scenario.CreateDataSourceAsync("dest", TestServers.MariaDbDest);
+            var (status, body) = await _api.PostAsync("/api/v1/projects", new
+            {
+                name = "copy-only", kind = "migration", sourceId = src, destinationId = dst, stages = new[] { "schema", "full", "verify" },
+                objects = new
+                {
+                    include = new[] { new { database = _db, tables = new[] { "*" } } },
+                    exclude = new[] { new { database = _db, tables = new[] { "tmp_*" } } },
+                    rename = new Dictionary<string, string> { [_db] = target, [$"{_db}.orders"] = $"{target}.orders_2024" },
+                },
+                options = new { autoStart = true },
+            });
+            Assert.True(status == 201, body?.ToJsonString());
+            Assert.Equal("Running", Scenario.Status(body!));
+            var id = body!["id"]!.GetValue<string>();
+            var done = await scenario.WaitAsync(id, p => Scenario.Status(p) == "Completed", TimeSpan.FromMinutes(3), "the project to complete");
+            Assert.All(done["stages"]!.AsArray(), s => Assert.Equal("Completed", Scenario.Status(s!)));
+            Assert.Equal(2, Scenario.Stage(done, "verify")["consistentTables"]!.GetValue<int>());
+
+            await MySqlTableComparer.AssertEqualAsync(TestServers.MariaDbSource, TestServers.MariaDbDest, _db, "types", target);
+            var orders = await MySqlTableComparer.ReadCanonicalRowsAsync(TestServers.MariaDbSource, _db, "orders");
+            var renamed = await MySqlTableComparer.ReadCanonicalRowsAsync(TestServers.MariaDbDest, target, "orders_2024");
+            Assert.Equal(orders, renamed);
+            var objects = (await _api.GetOkAsync($"/api/v1/projects/{id}/objects")).AsArray();
+            Assert.DoesNotContain(objects, o => o!["table"]!.GetValue<string>() == "tmp_scratch");
+            Assert.Contains(objects, o => o!["destTable"]!.GetValue<string>() == "orders_2024" && o["destDatabase"]!.GetValue<string>() == target);
+            await Assert.ThrowsAsync<InvalidOperationException>(() =>
+                MySqlTableComparer.ReadCanonicalRowsAsync(TestServers.MariaDbDest, target, "tmp_scratch"));
+        }
+        finally
+        {
+            await TestServers.ExecAsync(TestServers.MariaDbDest, $"DROP DATABASE IF EXISTS `{target}`");
+        }
+    }
 }
