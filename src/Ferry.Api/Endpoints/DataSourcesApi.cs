@@ -101,7 +101,7 @@ public static class DataSourcesApi
         if (r is null) return ApiProblem.NotFound("datasource", id);
         try
         {
-            var conn = catalog.Open(new Abstractions.Components.DataSourceSecret(r.Type, r.Host, r.Port, r.User, r.ProtectedPassword, r.Database, r.Options));
+            var conn = catalog.Open(r);
             var result = await catalog.For(conn.Kind).TestAsync(conn, asSource: role != "destination", http.RequestAborted);
             return Results.Ok(ToResponse(result));
         }

@@ -82,7 +82,7 @@ public static class ProjectsApi
         ProbeResult result;
         try
         {
-            var conn = catalog.Open(new DataSourceSecret(ds.Type, ds.Host, ds.Port, ds.User, ds.ProtectedPassword, ds.Database, ds.Options));
+            var conn = catalog.Open(ds);
             result = await catalog.For(conn.Kind).TestAsync(conn, asSource && needsLog, ct);
         }
         catch (FerryException e)

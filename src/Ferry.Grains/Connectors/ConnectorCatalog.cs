@@ -26,6 +26,12 @@ public sealed class ConnectorCatalog(ISecretProtector secrets)
         ? _mysql
         : throw new FerryException("datasource.unsupported", $"{kind} data sources are not supported yet");
 
+    /// <summary>What a component needs of a stored data source; the password stays encrypted.</summary>
+    public static DataSourceSecret SecretOf(Abstractions.DataSources.DataSourceRecord r) =>
+        new(r.Type, r.Host, r.Port, r.User, r.ProtectedPassword, r.Database, r.Options);
+
+    public ConnectionInfo Open(Abstractions.DataSources.DataSourceRecord ds) => Open(SecretOf(ds));
+
     public ConnectionInfo Open(DataSourceSecret ds) =>
         new(ParseKind(ds.Type), ds.Host, ds.Port, ds.User, secrets.Unprotect(ds.ProtectedPassword), ds.Database, ds.Options);
 }

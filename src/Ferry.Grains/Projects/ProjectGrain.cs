@@ -290,7 +290,7 @@ public sealed class ProjectGrain(
     {
         var r = await GrainFactory.GetGrain<IDataSourceGrain>(dataSourceId).GetAsync()
             ?? throw new Engine.Errors.FerryException("datasource.not-found", $"data source {dataSourceId} no longer exists");
-        return new DataSourceSecret(r.Type, r.Host, r.Port, r.User, r.ProtectedPassword, r.Database, r.Options);
+        return ConnectorCatalog.SecretOf(r);
     }
 
     private async Task FailAsync(string code, string message, string? component, StageState? stage)
