@@ -182,4 +182,30 @@ public sealed class BadInputTests(BadInputNode fixture) : IClassFixture<BadInput
         var (deleted, _) = await _api.SendAsync(HttpMethod.Delete, $"/api/v1/projects/{id}");
         Assert.Equal(204, deleted);
     }
+
+    [Fact]
+    public async Task Data_sources_can_be_listed_updated_and_deleted_keeping_the_password_unless_replaced()
+    {
+        var scenario = new Scenario(_api);
+        var id = await scenario.CreateDataSourceAsync("to-update", TestServers.MariaDbSource);
+        var (status, body) = await _api.SendAsync(HttpMethod.Put, $"/api/v1/datasources/{id}", new
+        {
+            name = "renamed", type = "mariadb", host = "127.0.0.1", port = TestServers.Endpoint(TestServers.MariaDbSource).Port, user = "root",
+        });
+        Assert.True(status == 200, body?.ToJsonString());
+        Assert.Equal("renamed", body!["name"]!.GetValue<string>());
+        // No password in the update: the stored one still works.
+        var test = await _api.PostOkAsync($"/api/v1/datasources/{id}/test");
+        Assert.True(test["ok"]!.GetValue<bool>(), test.ToJsonString());
+
+        await scenario.CreateDataSourceAsync("another", TestServers.MariaDbDest);
+        var page = await _api.GetOkAsync("/api/v1/datasources?limit=1");
+        Assert.Single(page["items"]!.AsArray());
+        Assert.NotNull(page["nextCursor"]);
+
+        var (deleted, _) = await _api.SendAsync(HttpMethod.Delete, $"/api/v1/datasources/{id}");
+        Assert.Equal(204, deleted);
+        var (gone, goneBody) = await _api.GetAsync($"/api/v1/datasources/{id}");
+        AssertProblem(gone, goneBody, 404, "datasource.not-found");
+    }
 }

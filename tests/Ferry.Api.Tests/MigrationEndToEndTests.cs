@@ -70,6 +70,15 @@ public sealed class MigrationEndToEndTests : IAsyncLifetime
         Assert.Equal(25004, full["migratedRows"]!.GetValue<long>());
         Assert.Equal("Completed", Scenario.Status(Scenario.Stage(project, "schema")));
 
+        // Pause stops the components; changes made meanwhile arrive after resume.
+        var paused = await _api.PostOkAsync($"/api/v1/projects/{id}/pause");
+        Assert.Equal("Paused", Scenario.Status(paused));
+        Assert.Equal("Paused", Scenario.Status(Scenario.Stage(paused, "incremental")));
+        await TestServers.ExecAsync(TestServers.MariaDbSource, "INSERT INTO orders VALUES (99, 1, 9.99, 'while paused', '2025-06-01')", _db);
+        var resumed = await _api.PostOkAsync($"/api/v1/projects/{id}/resume");
+        Assert.Equal("Running", Scenario.Status(resumed));
+        Assert.Equal("Monitoring", Scenario.Status(Scenario.Stage(resumed, "incremental")));
+
         // Changes while incremental runs: single statements, a multi-statement transaction,
         // a rolled-back transaction, a key change, and every type changed to other edge values.
         await TestServers.ExecAsync(TestServers.MariaDbSource, """
@@ -99,7 +108,7 @@ public sealed class MigrationEndToEndTests : IAsyncLifetime
         var caughtUp = await scenario.WaitAsync(id, p =>
         {
             var inc = Scenario.Stage(p, "incremental");
-            return inc["latencySeconds"]?.GetValue<double>() <= 1 && inc["inserted"]?.GetValue<long>() >= 53;
+            return inc["latencySeconds"]?.GetValue<double>() <= 1 && inc["inserted"]?.GetValue<long>() >= 54;
         }, TimeSpan.FromSeconds(30), "latency back to zero");
         var incremental = Scenario.Stage(caughtUp, "incremental");
         Assert.True(incremental["updated"]!.GetValue<long>() >= 50, incremental.ToJsonString());
