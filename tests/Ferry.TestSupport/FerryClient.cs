@@ -1,9 +1,10 @@
+using Xunit;
 using System.Net.Http.Headers;
 using System.Net.Http.Json;
 using System.Text;
 using System.Text.Json.Nodes;
 
-namespace Ferry.Api.Tests.Support;
+namespace Ferry.TestSupport;
 
 /// <summary>A thin HTTP client for the REST API, answering JSON nodes so tests read the contract as written.</summary>
 public sealed class FerryClient(Uri baseAddress, string? apiKey) : IDisposable

@@ -1,11 +1,12 @@
-using Ferry.Api.Tests.Support;
+
 using Ferry.Host.Metadata;
 using Ferry.TestSupport;
 using Npgsql;
 
-namespace Ferry.Api.Tests;
+namespace Ferry.Cluster.Tests;
 
 /// <summary>Our metadata scripts on a real PostgreSQL: idempotent, complete, and strict about concurrent writes.</summary>
+[Collection(E2ECollection.Name)]
 public sealed class MetadataTests : IAsyncLifetime
 {
     private readonly string _db = FerryNode.NewMetadataDatabase();

@@ -2,10 +2,9 @@ using System.Diagnostics;
 using System.Net;
 using System.Net.Sockets;
 using System.Text;
-using Ferry.TestSupport;
 using Npgsql;
 
-namespace Ferry.Api.Tests.Support;
+namespace Ferry.TestSupport;
 
 /// <summary>
 /// A real Ferry node (silo + API) in its own process, so tests can kill it with SIGKILL and start
@@ -98,7 +97,7 @@ public sealed class FerryNode : IAsyncDisposable
 
     private static string HostAssembly()
     {
-        // The test assembly sits in tests/Ferry.Api.Tests/bin/<config>/net10.0; the host in src/Ferry.Host/bin/<config>/net10.0.
+        // The test assembly sits in tests/<project>/bin/<config>/net10.0; the host in src/Ferry.Host/bin/<config>/net10.0.
         var here = AppContext.BaseDirectory;
         var config = new DirectoryInfo(here).Parent!.Name;
         var root = here;

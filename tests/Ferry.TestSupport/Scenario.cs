@@ -1,7 +1,7 @@
+using Xunit;
 using System.Text.Json.Nodes;
-using Ferry.TestSupport;
 
-namespace Ferry.Api.Tests.Support;
+namespace Ferry.TestSupport;
 
 /// <summary>Drives a migration through the REST API the way a user would, and waits on what it reports.</summary>
 public sealed class Scenario(FerryClient api)

@@ -1,7 +1,7 @@
-using Ferry.Api.Tests.Support;
+
 using Ferry.TestSupport;
 
-namespace Ferry.Api.Tests;
+namespace Ferry.Cluster.Tests;
 
 /// <summary>SIGKILL the node during the full copy and again during incremental: nothing lost, nothing doubled.</summary>
 [Collection(E2ECollection.Name)]
