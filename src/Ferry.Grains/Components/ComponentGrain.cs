@@ -15,6 +15,7 @@ public abstract class ComponentGrain(IPersistentState<ComponentGrainState> state
     : Grain, IComponentGrain, IRemindable
 {
     private const string KeepAlive = "keepalive";
+    private const int MaxAttempts = 8;
     private CancellationTokenSource? _cts;
     private Task? _pump;
 
@@ -118,7 +119,7 @@ public abstract class ComponentGrain(IPersistentState<ComponentGrainState> state
             if (previous is not null) { try { await previous; } catch { /* it reported its own end */ } }
             try
             {
-                await RunAsync(spec, cts.Token);
+                await RunWithRetriesAsync(spec, project, cts.Token);
                 await self.PumpEndedAsync(null, null);
             }
             catch (OperationCanceledException) when (cts.IsCancellationRequested)
@@ -140,6 +141,45 @@ public abstract class ComponentGrain(IPersistentState<ComponentGrainState> state
                 catch (Exception report) { logger.LogError(report, "could not report the failure of {Id}", id); }
             }
         });
+    }
+
+    /// <summary>
+    /// Runs the work, and runs it again from its checkpoint after a transient failure (a lost
+    /// connection, a restarting server), backing off up to a minute. The attempt count starts over
+    /// once a run has lasted a while, so a long stream survives occasional blips; a failure that
+    /// keeps coming, or one that is not transient, fails the component.
+    /// </summary>
+    private async Task RunWithRetriesAsync(ComponentSpec spec, IProjectGrain project, CancellationToken ct)
+    {
+        var attempt = 0;
+        while (true)
+        {
+            var started = DateTime.UtcNow;
+            try
+            {
+                await RunAsync(spec, ct);
+                return;
+            }
+            catch (Exception e) when (!ct.IsCancellationRequested && Failures.IsTransient(e))
+            {
+                if (DateTime.UtcNow - started > TimeSpan.FromMinutes(2)) attempt = 0;
+                if (++attempt > MaxAttempts) throw;
+                var delay = TimeSpan.FromSeconds(Math.Min(60, Math.Pow(2, attempt - 1)));
+                logger.LogWarning("{Component} {Id}: {Message}; retrying from the checkpoint in {Delay} s (attempt {Attempt} of {Max})",
+                    Kind, Id, e.Message, delay.TotalSeconds, attempt, MaxAttempts);
+                try
+                {
+                    await project.ReportAsync(new ComponentReport
+                    {
+                        ComponentId = Id, Kind = Kind, Stage = StageOf(spec), State = ComponentState.Running, Silo = Silo,
+                        ErrorCode = e is FerryException fe ? fe.Code : "component.transient",
+                        ErrorMessage = $"{e.Message}; retrying in {delay.TotalSeconds:0} s (attempt {attempt} of {MaxAttempts})",
+                    });
+                }
+                catch (Exception report) when (!ct.IsCancellationRequested) { logger.LogDebug(report, "could not report a retry"); }
+                await Task.Delay(delay, ct);
+            }
+        }
     }
 
     private async Task StopPumpAsync()

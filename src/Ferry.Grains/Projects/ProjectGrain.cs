@@ -150,6 +150,9 @@ public sealed class ProjectGrain(
         if (stage is not null) Apply(stage, report);
         MergeTables(report);
 
+        if (report is { State: ComponentState.Running, ErrorMessage: { } retrying })
+            Log("component-retry", $"{report.ComponentId}: {retrying}", null);
+
         switch (report.State)
         {
             case ComponentState.Completed:

@@ -23,7 +23,7 @@ public sealed class BinlogClient : IAsyncDisposable
     {
         _tcp = new TcpClient { NoDelay = true, ReceiveBufferSize = 1 << 20 };
         try { await _tcp.ConnectAsync(host, port, ct); }
-        catch (SocketException e) { throw new FerryException("binlog.unreachable", $"cannot connect to {host}:{port}: {e.Message}"); }
+        catch (SocketException e) { throw new FerryException("binlog.unreachable", $"cannot connect to {host}:{port}: {e.Message}", e, transient: true); }
         _channel = new PacketChannel(new BufferedStream(_tcp.GetStream(), 1 << 16));
 
         var greeting = await _channel.ReadAsync(ct);

@@ -64,8 +64,13 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
             byte[]? raw;
             try { raw = await client.ReadEventAsync(ct); }
             catch (Exception e) when (ct.IsCancellationRequested && e is not FerryException) { throw new OperationCanceledException(ct); }
-            catch (IOException e) { throw new FerryException("binlog.connection-lost", $"the binlog connection to {connection.Host}:{connection.Port} was lost: {e.Message}"); }
-            if (raw is null) yield break;
+            catch (IOException e)
+            {
+                throw new FerryException("binlog.connection-lost", $"the binlog connection to {connection.Host}:{connection.Port} was lost: {e.Message}", e, transient: true);
+            }
+            // A dump never ends by itself; the server ending it means it is going away.
+            if (raw is null)
+                throw new FerryException("binlog.connection-lost", $"the source {connection.Host}:{connection.Port} ended the binlog stream", transient: true);
 
             var header = EventHeader.Parse(raw);
             if (header.Type == EventType.FormatDescription)

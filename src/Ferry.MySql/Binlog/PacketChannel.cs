@@ -67,8 +67,11 @@ internal sealed class PacketChannel(Stream stream)
         {
             1045 => "binlog.auth-failed",
             1236 => "binlog.position-invalid",
+            1053 or 1317 or 1927 => "binlog.connection-lost",
             _ => "binlog.error",
         };
-        throw new FerryException(ferryCode, $"{during}: server error {code}: {text}");
+        // Shutdown in progress, query interrupted, connection killed: the server or an operator
+        // ended the session, not a problem with the stream itself.
+        throw new FerryException(ferryCode, $"{during}: server error {code}: {text}", transient: code is 1053 or 1317 or 1927);
     }
 }
