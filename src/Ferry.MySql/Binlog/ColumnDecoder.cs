@@ -32,19 +32,26 @@ internal static class ColumnDecoder
             case ColumnType.Date or ColumnType.NewDate:
             {
                 var v = r.U24();
-                return new DateOnly((int)(v >> 9), (int)((v >> 5) & 15), (int)(v & 31));
+                // The zero date has no CLR value; its stand-in is the one the snapshot path uses (see ZeroDate).
+                return v == 0 ? DateOnly.MinValue : new DateOnly((int)(v >> 9), (int)((v >> 5) & 15), (int)(v & 31));
             }
             case ColumnType.Timestamp:
-                return DateTime.UnixEpoch.AddSeconds(r.U32());
+            {
+                var seconds = r.U32();
+                return seconds == 0 ? DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc) : DateTime.UnixEpoch.AddSeconds(seconds);
+            }
             case ColumnType.Timestamp2:
             {
                 var seconds = (long)r.UIntBE(4);
                 var micros = Fraction(ref r, c.Meta);
+                // TIMESTAMP's range starts at 1970-01-01 00:00:01 UTC: zero seconds is the zero timestamp.
+                if (seconds == 0 && micros == 0) return DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc);
                 return DateTime.UnixEpoch.AddTicks(seconds * TimeSpan.TicksPerSecond + micros * 10);
             }
             case ColumnType.DateTime:
             {
                 var v = r.U64();
+                if (v == 0) return DateTime.MinValue;
                 var date = v / 1_000_000;
                 var time = v % 1_000_000;
                 return new DateTime((int)(date / 10000), (int)(date / 100 % 100), (int)(date % 100),
@@ -54,6 +61,7 @@ internal static class ColumnDecoder
             {
                 var packed = (long)r.UIntBE(5) - 0x8000000000L;
                 var micros = Fraction(ref r, c.Meta);
+                if (packed == 0 && micros == 0) return DateTime.MinValue;
                 var ymd = packed >> 17;
                 var ym = ymd >> 5;
                 var hms = packed & 0x1FFFF;
