@@ -26,6 +26,8 @@ public sealed class MigrationEndToEndTests : IAsyncLifetime
             INSERT INTO orders SELECT seq % 97, seq, seq * 1.25, CONCAT('note é ', seq), '2024-01-01' + INTERVAL seq SECOND
               FROM seq_1_to_25000;
             """, _db);
+        await TestServers.ExecAsync(TestServers.MariaDbSource,
+            "CREATE TABLE nokey (a INT, b VARCHAR(10)); INSERT INTO nokey VALUES (1, 'x'), (1, 'x'), (2, NULL)", _db);
         await _node.StartAsync();
         _api = new FerryClient(_node.BaseAddress, _node.AdminKey);
     }
@@ -67,7 +69,7 @@ public sealed class MigrationEndToEndTests : IAsyncLifetime
         }
         var full = Scenario.Stage(project, "full");
         Assert.Equal("Completed", Scenario.Status(full));
-        Assert.Equal(25004, full["migratedRows"]!.GetValue<long>());
+        Assert.Equal(25007, full["migratedRows"]!.GetValue<long>());
         Assert.Equal("Completed", Scenario.Status(Scenario.Stage(project, "schema")));
 
         // Pause stops the components; changes made meanwhile arrive after resume.
@@ -119,13 +121,20 @@ public sealed class MigrationEndToEndTests : IAsyncLifetime
         var verified = await scenario.WaitAsync(id, p => Scenario.Status(Scenario.Stage(p, "verify")) == "Completed",
             TimeSpan.FromMinutes(2), "verification");
         var verify = Scenario.Stage(verified, "verify");
-        Assert.Equal(2, verify["consistentTables"]!.GetValue<int>());
+        Assert.Equal(3, verify["consistentTables"]!.GetValue<int>());
         Assert.Equal(0, verify["inconsistentTables"]!.GetValue<int>());
 
+        // The table without a key was copied (duplicates included) and is flagged as not synced.
+        await MySqlTableComparer.AssertEqualAsync(TestServers.MariaDbSource, TestServers.MariaDbDest, _db, "nokey");
         var objects = (await _api.GetOkAsync($"/api/v1/projects/{id}/objects")).AsArray();
-        Assert.Equal(["orders", "types"], objects.Select(o => o!["table"]!.GetValue<string>()).Order());
+        Assert.Equal(["nokey", "orders", "types"], objects.Select(o => o!["table"]!.GetValue<string>()).Order());
+        var nokey = objects.Single(o => o!["table"]!.GetValue<string>() == "nokey")!;
+        Assert.Equal("Skipped", nokey["incremental"]!["status"]!.GetValue<string>());
+        Assert.Contains("not kept in sync", nokey["error"]!.GetValue<string>());
+        Assert.Equal("Running", objects.Single(o => o!["table"]!.GetValue<string>() == "orders")!["incremental"]!["status"]!.GetValue<string>());
         var events = await _api.GetOkAsync($"/api/v1/projects/{id}/events");
         Assert.Contains(events["items"]!.AsArray(), e => e!["type"]!.GetValue<string>() == "started" && e["who"]!.GetValue<string>() == "admin");
+        Assert.Contains(events["items"]!.AsArray(), e => e!["type"]!.GetValue<string>() == "warning" && e["message"]!.GetValue<string>().Contains("nokey"));
 
         // Release stops the components and removes the checkpoint; then the project may be deleted.
         var released = await _api.PostOkAsync($"/api/v1/projects/{id}/release");
@@ -162,7 +171,7 @@ public sealed class MigrationEndToEndTests : IAsyncLifetime
             var id = body!["id"]!.GetValue<string>();
             var done = await scenario.WaitAsync(id, p => Scenario.Status(p) == "Completed", TimeSpan.FromMinutes(3), "the project to complete");
             Assert.All(done["stages"]!.AsArray(), s => Assert.Equal("Completed", Scenario.Status(s!)));
-            Assert.Equal(2, Scenario.Stage(done, "verify")["consistentTables"]!.GetValue<int>());
+            Assert.Equal(3, Scenario.Stage(done, "verify")["consistentTables"]!.GetValue<int>()); // types, orders, and nokey compared whole
 
             await MySqlTableComparer.AssertEqualAsync(TestServers.MariaDbSource, TestServers.MariaDbDest, _db, "types", target);
             var orders = await MySqlTableComparer.ReadCanonicalRowsAsync(TestServers.MariaDbSource, _db, "orders");

@@ -25,6 +25,19 @@ public sealed class ChunkComparisonTests
     }
 
     [Fact]
+    public async Task Tables_without_a_key_compare_as_multisets_of_rows()
+    {
+        var source = Rows([1L, "x"], [1L, "x"], [2L, null], [3L, "y"]);
+        var dest = Rows(["x", 1L], [null, 2L], ["z", 4L], [null, 2L]);
+        var diff = await ChunkComparison.CompareRowsAsync(source, dest, [0, 1], [1, 0], CancellationToken.None);
+        Assert.Equal(4, diff.SourceRows);
+        Assert.Equal(4, diff.DestRows);
+        Assert.Equal(["1:x", "3:y"], diff.MissingInDest.Select(r => $"{r[0]}:{r[1]}").Order());
+        Assert.Equal(["2:", "4:z"], diff.ExtraInDest.Select(r => $"{r[0]}:{r[1]}").Order());
+        Assert.Empty(diff.Mismatched);
+    }
+
+    [Fact]
     public void Canonical_forms_distinguish_null_empty_and_types_of_values()
     {
         Assert.NotEqual(RowValues.CanonicalRow([null]), RowValues.CanonicalRow([""]));

@@ -18,4 +18,6 @@ public sealed class ComponentSpec
     [Id(8)] public Projects.ObjectRules? Objects { get; set; }
     /// <summary>For the schema checker: create the tables on the destination (the <c>schema</c> stage), or only resolve them.</summary>
     [Id(9)] public bool CreateSchema { get; set; }
+    /// <summary>For the schema checker: the project streams changes, so tables that cannot be kept in sync are flagged.</summary>
+    [Id(10)] public bool Incremental { get; set; }
 }

@@ -1,5 +1,6 @@
 using Ferry.Engine.Changes;
 using Ferry.Engine.Connections;
+using Ferry.Engine.Copy;
 using Ferry.Engine.Errors;
 using Ferry.Engine.Loader;
 using Ferry.Engine.Schema;
@@ -41,21 +42,20 @@ public sealed class Verifier(ISnapshotSource source, ISnapshotSource dest, IRead
         var src = mapping.Source;
         var dst = await dest.ReadTableAsync(mapping.Target, ct)
             ?? throw new FerryException("verify.table-missing", $"destination table {mapping.Target} does not exist");
-        if (src.Key.Count == 0)
-            throw new FerryException("verify.no-key", $"table {src.Name} has no primary or non-null unique key to compare by");
         var compared = src.Columns.Where(c => !c.IsGenerated).Select(c => c.Name).ToArray();
         var srcCols = compared.Select(src.IndexOf).ToArray();
         var dstCols = compared.Select(dst.IndexOf).ToArray();
         var missingColumn = compared.Where((_, i) => dstCols[i] < 0).ToList();
         if (missingColumn.Count > 0)
             throw new FerryException("verify.column-missing", $"destination table {mapping.Target} lacks column(s) {string.Join(", ", missingColumn)}");
+        if (src.Key.Count == 0) return await VerifyWholeTableAsync(index, src, dst, srcCols, dstCols, ct);
         var srcKey = src.KeyOrdinals();
         var dstKey = src.Key.Select(dst.IndexOf).ToArray();
         // Compare over the destination's definition read with the source's key order.
         var dstForRanges = dst with { Key = src.Key };
 
         long sourceRows = 0, destRows = 0;
-        var suspects = new List<object?[]>();
+        List<object?[]> mismatched = [], missing = [], extra = [];
         foreach (var range in await source.PlanChunksAsync(src, FullCopier.RowsPerChunk, ct))
         {
             var diff = await ChunkComparison.CompareAsync(
@@ -63,20 +63,36 @@ public sealed class Verifier(ISnapshotSource source, ISnapshotSource dest, IRead
                 srcKey, srcCols, dstKey, dstCols, ct);
             sourceRows += diff.SourceRows;
             destRows += diff.DestRows;
-            suspects.AddRange(diff.AllKeys);
+            mismatched.AddRange(diff.Mismatched);
+            missing.AddRange(diff.MissingInDest);
+            extra.AddRange(diff.ExtraInDest);
         }
 
-        ChunkDiff? last = null;
-        for (var round = 0; round < Rechecks && suspects.Count > 0; round++)
+        // Rows that differ may just be in flight: read them again after a pause.
+        for (var round = 0; round < Rechecks && mismatched.Count + missing.Count + extra.Count > 0; round++)
         {
             await Task.Delay(RecheckDelay, ct);
-            last = await ChunkComparison.CompareAsync(
-                source.ReadRowsAsync(src, suspects, ct), dest.ReadRowsAsync(dstForRanges, suspects, ct),
+            var keys = mismatched.Concat(missing).Concat(extra).ToList();
+            var again = await ChunkComparison.CompareAsync(
+                source.ReadRowsAsync(src, keys, ct), dest.ReadRowsAsync(dstForRanges, keys, ct),
                 srcKey, srcCols, dstKey, dstCols, ct);
-            suspects = last.AllKeys.ToList();
+            (mismatched, missing, extra) = (again.Mismatched.ToList(), again.MissingInDest.ToList(), again.ExtraInDest.ToList());
         }
-        if (suspects.Count == 0 || last is null)
-            return new TableVerdict(index, sourceRows, destRows, [], [], []);
-        return new TableVerdict(index, sourceRows, destRows, last.Mismatched, last.MissingInDest, last.ExtraInDest);
+        return new TableVerdict(index, sourceRows, destRows, mismatched, missing, extra);
+    }
+
+    /// <summary>A table without a key is compared whole, as a multiset of rows, and read again while it differs.</summary>
+    private async Task<TableVerdict> VerifyWholeTableAsync(int index, TableSchema src, TableSchema dst, int[] srcCols, int[] dstCols, CancellationToken ct)
+    {
+        var all = new KeyRange(null, null);
+        ChunkDiff diff;
+        var round = 0;
+        while (true)
+        {
+            diff = await ChunkComparison.CompareRowsAsync(source.ReadChunkAsync(src, all, ct), dest.ReadChunkAsync(dst, all, ct), srcCols, dstCols, ct);
+            if (diff.IsEmpty || round++ >= Rechecks) break;
+            await Task.Delay(RecheckDelay, ct);
+        }
+        return new TableVerdict(index, diff.SourceRows, diff.DestRows, diff.Mismatched, diff.MissingInDest, diff.ExtraInDest);
     }
 }

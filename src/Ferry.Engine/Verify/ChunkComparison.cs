@@ -57,4 +57,32 @@ public static class ChunkComparison
         }
         return map;
     }
+
+    /// <summary>
+    /// For tables with no key: both sides as multisets of whole rows. Rows the destination lacks
+    /// (or has too few of) are missing, rows it has in excess are extra; each is its own "key".
+    /// </summary>
+    public static async Task<ChunkDiff> CompareRowsAsync(
+        IAsyncEnumerable<object?[]> source, IAsyncEnumerable<object?[]> dest, int[] sourceColumns, int[] destColumns, CancellationToken ct)
+    {
+        var counts = new Dictionary<string, (object?[] Row, int Count)>(StringComparer.Ordinal);
+        long sourceRows = 0, destRows = 0;
+        await foreach (var row in source.WithCancellation(ct))
+        {
+            sourceRows++;
+            var values = sourceColumns.Select(i => row[i]).ToArray();
+            var k = RowValues.CanonicalRow(values);
+            counts[k] = counts.TryGetValue(k, out var c) ? (c.Row, c.Count + 1) : (values, 1);
+        }
+        await foreach (var row in dest.WithCancellation(ct))
+        {
+            destRows++;
+            var values = destColumns.Select(i => row[i]).ToArray();
+            var k = RowValues.CanonicalRow(values);
+            counts[k] = counts.TryGetValue(k, out var c) ? (c.Row, c.Count - 1) : (values, -1);
+        }
+        var missing = counts.Values.Where(c => c.Count > 0).SelectMany(c => Enumerable.Repeat(c.Row, c.Count)).ToList();
+        var extra = counts.Values.Where(c => c.Count < 0).SelectMany(c => Enumerable.Repeat(c.Row, -c.Count)).ToList();
+        return new ChunkDiff(sourceRows, destRows, [], missing, extra);
+    }
 }

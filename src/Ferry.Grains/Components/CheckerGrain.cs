@@ -19,6 +19,13 @@ public sealed class CheckerGrain(
 {
     private static readonly TimeSpan ReportEvery = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Without a key a replayed change cannot find its row, and a change replayed over a copy that
+    /// already has it would be doubled: such tables are copied once and left out of incremental.
+    /// </summary>
+    public const string KeylessWarning =
+        "no primary key or non-null unique key: the table is copied by the full stage but not kept in sync by incremental; add a key to sync it";
+
     protected override string Kind => "checker";
 
     public async Task SavePlanAsync(List<ChunkRecord> plan)
@@ -68,7 +75,9 @@ public sealed class CheckerGrain(
                 Database = t.Mapping.Source.Name.Database, Table = t.Mapping.Source.Name.Table,
                 DestDatabase = t.Mapping.Target.Database, DestTable = t.Mapping.Target.Table,
                 Schema = !spec.CreateSchema ? StageStatus.Skipped : t.Error is null ? StageStatus.Completed : StageStatus.Failed,
-                Ddl = t.Ddl, Error = t.Error,
+                Ddl = t.Ddl,
+                Error = t.Error ?? (spec.Incremental && t.Mapping.Source.Key.Count == 0 ? KeylessWarning : null),
+                Incremental = spec.Incremental && t.Mapping.Source.Key.Count == 0 ? StageStatus.Skipped : StageStatus.Pending,
             });
             await ReportAsync(spec, new ComponentReport { State = ComponentState.Running, Progress = 100.0 * done / names.Count });
         }, ct);

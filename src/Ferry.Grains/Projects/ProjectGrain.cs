@@ -160,6 +160,8 @@ public sealed class ProjectGrain(
                 {
                     S.Prepared = true;
                     Log("prepared", $"{S.Tables.Count} table(s) selected by the object rules", null);
+                    foreach (var t in S.Tables.Where(t => t.Incremental == StageStatus.Skipped))
+                        Log("warning", $"{t.Database}.{t.Table}: {t.Error}", null);
                 }
                 if (stage is not null && stage.Status != StageStatus.Completed)
                 {
@@ -213,6 +215,7 @@ public sealed class ProjectGrain(
             {
                 spec.Objects = S.Spec.Objects;
                 spec.CreateSchema = schemaStage is not null;
+                spec.Incremental = Stage(StageNames.Incremental) is not null;
             });
             return;
         }
@@ -233,6 +236,7 @@ public sealed class ProjectGrain(
                 case StageNames.Incremental:
                     await CaptureStartPositionAsync();
                     StartStage(stage);
+                    foreach (var t in S.Tables.Where(t => t.Incremental == StageStatus.Pending)) t.Incremental = StageStatus.Running;
                     await StartComponentAsync<IWriterGrain>($"{Id}/forward", "forward", spec => spec.StartPosition = S.StartPosition);
                     if (stage.Status == StageStatus.Monitoring) continue;
                     return;
@@ -279,7 +283,9 @@ public sealed class ProjectGrain(
             ProjectId = Id, Mode = mode,
             Source = await SecretOf(S.Spec.SourceId),
             Destination = await SecretOf(S.Spec.DestinationId),
-            Tables = S.Tables.Select(t => new TableRoute(t.Database, t.Table, t.DestDatabase, t.DestTable)).ToList(),
+            Tables = S.Tables
+                .Where(t => mode != "forward" || t.Incremental != StageStatus.Skipped)
+                .Select(t => new TableRoute(t.Database, t.Table, t.DestDatabase, t.DestTable)).ToList(),
             Concurrency = mode == StageNames.Verify ? S.Spec.Options.VerifyConcurrency : S.Spec.Options.FullConcurrency,
             LatencyThresholdSeconds = S.Spec.Options.LatencyThresholdSeconds,
         };
