@@ -188,4 +188,55 @@ public sealed class MigrationEndToEndTests : IAsyncLifetime
             await TestServers.ExecAsync(TestServers.MariaDbDest, $"DROP DATABASE IF EXISTS `{target}`");
         }
     }
+
+    [Fact]
+    public async Task A_ddl_statement_stops_the_writer_is_listed_and_skip_continues_past_it()
+    {
+        var scenario = new Scenario(_api);
+        var src = await scenario.CreateDataSourceAsync("source", TestServers.MariaDbSource);
+        var dst = await scenario.CreateDataSourceAsync("dest", TestServers.MariaDbDest);
+        var id = (await _api.PostOkAsync("/api/v1/projects", Scenario.MigrationBody("ddl", src, dst, _db, ["schema", "full", "incremental"])))["id"]!.GetValue<string>();
+        await _api.PostOkAsync($"/api/v1/projects/{id}/start");
+        await scenario.WaitAsync(id, p => Scenario.Status(Scenario.Stage(p, "incremental")) == "Monitoring", TimeSpan.FromMinutes(2), "incremental");
+
+        await TestServers.ExecAsync(TestServers.MariaDbSource, """
+            INSERT INTO orders VALUES (500, 1, 1.00, 'before ddl', '2025-01-01');
+            ALTER TABLE orders ADD COLUMN extra INT NULL;
+            INSERT INTO orders VALUES (500, 2, 2.00, 'after ddl', '2025-01-02', 7);
+            """, _db);
+        var failed = await WaitForStatusAsync(id, "Failed");
+        Assert.Equal("ddl.unsupported", failed["error"]!["code"]!.GetValue<string>());
+        var ddls = (await _api.GetOkAsync($"/api/v1/projects/{id}/ddl")).AsArray();
+        var blocking = Assert.Single(ddls)!;
+        Assert.Equal("Blocking", blocking["status"]!.GetValue<string>());
+        Assert.Contains("ADD COLUMN extra", blocking["statement"]!.GetValue<string>());
+        // The row before the statement is already applied; the one after is not.
+        var before = await MySqlTableComparer.ReadCanonicalRowsAsync(TestServers.MariaDbDest, _db, "orders");
+        Assert.Contains(before, r => r.StartsWith("customer_id=353030 order_no=31 "));
+        Assert.DoesNotContain(before, r => r.StartsWith("customer_id=353030 order_no=32 "));
+
+        // The operator applies the change on the destination by hand, then skips the statement.
+        await TestServers.ExecAsync(TestServers.MariaDbDest, "ALTER TABLE orders ADD COLUMN extra INT NULL", _db);
+        var resumed = await _api.PostOkAsync($"/api/v1/projects/{id}/ddl/1/skip");
+        Assert.Equal("Running", Scenario.Status(resumed));
+        await Scenario.AssertConvergesAsync(_db, ["orders"], TimeSpan.FromSeconds(60));
+        Assert.Equal("Skipped", (await _api.GetOkAsync($"/api/v1/projects/{id}/ddl")).AsArray()[0]!["status"]!.GetValue<string>());
+        var (again, problem) = await _api.PostAsync($"/api/v1/projects/{id}/ddl/1/skip");
+        Assert.Equal(409, again);
+        Assert.Equal("project.invalid-transition", problem!["code"]!.GetValue<string>());
+        var (missing, _) = await _api.PostAsync($"/api/v1/projects/{id}/ddl/9/skip");
+        Assert.Equal(404, missing);
+    }
+
+    private async Task<System.Text.Json.Nodes.JsonNode> WaitForStatusAsync(string id, string status)
+    {
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        while (true)
+        {
+            var p = await _api.GetOkAsync($"/api/v1/projects/{id}");
+            if (Scenario.Status(p) == status) return p;
+            Assert.True(DateTime.UtcNow < deadline, $"project never became {status}: {p.ToJsonString()}");
+            await Task.Delay(200);
+        }
+    }
 }

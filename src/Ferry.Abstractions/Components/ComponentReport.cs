@@ -36,4 +36,6 @@ public sealed class ComponentReport
     [Id(18)] public string? ErrorMessage { get; set; }
     [Id(19)] public List<Projects.TableProgress> Tables { get; set; } = [];
     [Id(20)] public string? Silo { get; set; }
+    /// <summary>The DDL statement that stopped the writer, when that is why it failed.</summary>
+    [Id(21)] public Projects.DdlRecord? BlockedDdl { get; set; }
 }

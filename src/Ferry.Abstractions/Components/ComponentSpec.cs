@@ -20,4 +20,7 @@ public sealed class ComponentSpec
     [Id(9)] public bool CreateSchema { get; set; }
     /// <summary>For the schema checker: the project streams changes, so tables that cannot be kept in sync are flagged.</summary>
     [Id(10)] public bool Incremental { get; set; }
+    /// <summary>For the writer: resume past a skipped DDL statement — when the checkpoint is <see cref="SkipFrom"/>, continue at <see cref="SkipTo"/>.</summary>
+    [Id(11)] public string? SkipFrom { get; set; }
+    [Id(12)] public string? SkipTo { get; set; }
 }

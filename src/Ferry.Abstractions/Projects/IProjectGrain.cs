@@ -16,6 +16,9 @@ public interface IProjectGrain : IGrainWithStringKey
     [Alias("GetObjects")] Task<List<TableProgress>> GetObjectsAsync();
     [Alias("GetEvents")] Task<List<ProjectEvent>> GetEventsAsync();
     [Alias("GetComponents")] Task<List<ComponentView>> GetComponentsAsync();
+    [Alias("GetDdls")] Task<List<DdlRecord>> GetDdlsAsync();
+    /// <summary>Skips DDL statement <paramref name="n"/> that stopped the writer and resumes past it.</summary>
+    [Alias("SkipDdl")] Task<ProjectActionResult> SkipDdlAsync(int n, string who);
     /// <summary>A component's progress, completion or failure.</summary>
     [Alias("Report")] Task ReportAsync(ComponentReport report);
     /// <summary>Re-drive the stage machine (silo start, membership change, reminder).</summary>

@@ -32,6 +32,9 @@ public static class ProjectsApi
         g.MapGet("/{id}/events", Events);
         g.MapGet("/{id}/components", Components);
         g.MapGet("/{id}/verification", Verification);
+        g.MapGet("/{id}/ddl", Ddls);
+        g.MapPost("/{id}/ddl/{n:int}/skip", (string id, int n, HttpContext http, IGrainFactory grains) =>
+            Act(id, http, grains, (p, who) => p.SkipDdlAsync(n, who)));
         return api;
     }
 
@@ -129,9 +132,12 @@ public static class ProjectsApi
         if (await Find(id, http, grains) is null) return ApiProblem.NotFound("project", id);
         var result = await action(grains.GetGrain<IProjectGrain>(id), http.Principal().UserName);
         if (!result.Ok)
-            return result.ErrorCode == "project.not-found"
-                ? ApiProblem.NotFound("project", id)
-                : ApiProblem.Conflict(result.ErrorCode!, result.ErrorMessage!);
+            return result.ErrorCode switch
+            {
+                "project.not-found" => ApiProblem.NotFound("project", id),
+                "ddl.not-found" => ApiProblem.Create(StatusCodes.Status404NotFound, "ddl.not-found", "No such DDL statement", result.ErrorMessage!),
+                _ => ApiProblem.Conflict(result.ErrorCode!, result.ErrorMessage!),
+            };
         return deleted ? Results.NoContent() : Results.Ok(result.Project);
     }
 
@@ -166,6 +172,12 @@ public static class ProjectsApi
             $"{t.Database}.{t.Table}",
             t.Verify switch { StageStatus.Completed => "Consistent", StageStatus.Failed => "Inconsistent", _ => t.Verify.ToString() },
             t.SourceRows, t.DestRows, t.Mismatches, t.MissingInDest, t.ExtraInDest, t.Verify == StageStatus.Failed ? t.Error : null)).ToList());
+    }
+
+    private static async Task<IResult> Ddls(string id, HttpContext http, IGrainFactory grains)
+    {
+        if (await Find(id, http, grains) is null) return ApiProblem.NotFound("project", id);
+        return Results.Ok(await grains.GetGrain<IProjectGrain>(id).GetDdlsAsync());
     }
 
     private static async Task<ProjectView?> Find(string id, HttpContext http, IGrainFactory grains)

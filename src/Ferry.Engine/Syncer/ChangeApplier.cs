@@ -18,7 +18,8 @@ public sealed class ChangeApplier(
     IDestination destination,
     IReadOnlyList<TableMapping> tables,
     string stream,
-    LogPosition startPosition)
+    LogPosition startPosition,
+    (LogPosition From, LogPosition To)? skip = null)
 {
     private const int MaxRowsPerBatch = 5_000;
     private const int MaxTransactionsPerBatch = 1_000;
@@ -32,6 +33,12 @@ public sealed class ChangeApplier(
     public async Task RunAsync(Func<SyncProgress, Task> report, CancellationToken ct)
     {
         var from = await destination.ReadCheckpointAsync(stream, ct) ?? startPosition;
+        if (skip is { } s && s.From == from)
+        {
+            // An operator skipped the statement that stopped the writer here.
+            await destination.WriteCheckpointAsync(stream, s.To, ct);
+            from = s.To;
+        }
         var channel = Channel.CreateBounded<ChangeEvent>(new BoundedChannelOptions(20_000) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var reader = Task.Run(async () =>
@@ -77,10 +84,15 @@ public sealed class ChangeApplier(
                         rows += tx.Rows.Count;
                         break;
                     case DdlEvent ddl when AffectsScope(ddl):
+                        // Everything before the statement is committed, and the checkpoint sits right before it.
                         await FlushAsync();
+                        if (written != checkpoint)
+                        {
+                            await destination.WriteCheckpointAsync(stream, checkpoint, ct);
+                            written = checkpoint;
+                        }
                         Interlocked.Increment(ref _ddl);
-                        throw new FerryException("ddl.unsupported",
-                            $"a DDL statement on a migrated database stopped the writer at {ddl.Position}: {ddl.Statement}");
+                        throw new DdlBlockedException(ddl.Database, ddl.Statement, checkpoint, ddl.Position);
                     case HeartbeatEvent:
                     case DdlEvent:
                         break;

@@ -136,6 +136,9 @@ public abstract class ComponentGrain(IPersistentState<ComponentGrainState> state
                     {
                         ComponentId = id, Kind = kind, Stage = StageOf(spec), State = ComponentState.Failed,
                         ErrorCode = code, ErrorMessage = e.Message, Silo = silo,
+                        BlockedDdl = e is Engine.Syncer.DdlBlockedException ddl
+                            ? new DdlRecord { Database = ddl.Database, Statement = ddl.Statement, Before = ddl.Before.Value, After = ddl.After.Value }
+                            : null,
                     });
                 }
                 catch (Exception report) { logger.LogError(report, "could not report the failure of {Id}", id); }

@@ -26,7 +26,8 @@ public sealed class WriterGrain(
         var changes = Catalog.For(src.Kind).OpenChangeSource(src, Id);
         var destination = Catalog.For(dst.Kind).OpenDestination(dst);
         var mappings = await TableMappings.ReadAsync(source, spec.Tables, ct);
-        var applier = new ChangeApplier(changes, destination, mappings, Id, new LogPosition(spec.StartPosition ?? ""));
+        (LogPosition, LogPosition)? skip = spec is { SkipFrom: { } from, SkipTo: { } to } ? (new LogPosition(from), new LogPosition(to)) : null;
+        var applier = new ChangeApplier(changes, destination, mappings, Id, new LogPosition(spec.StartPosition ?? ""), skip);
         await applier.RunAsync(p => ReportAsync(spec, new ComponentReport
         {
             State = ComponentState.Running,

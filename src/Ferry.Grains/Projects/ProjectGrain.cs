@@ -130,6 +130,24 @@ public sealed class ProjectGrain(
 
     public Task<List<ComponentView>> GetComponentsAsync() => Task.FromResult(S.Components.Values.ToList());
 
+    public Task<List<DdlRecord>> GetDdlsAsync() => Task.FromResult(S.Ddls.ToList());
+
+    public async Task<ProjectActionResult> SkipDdlAsync(int n, string who)
+    {
+        if (!S.Exists) return ProjectActionResult.Refused("project.not-found", $"project {Id} does not exist");
+        var ddl = S.Ddls.FirstOrDefault(d => d.N == n);
+        if (ddl is null) return ProjectActionResult.Refused("ddl.not-found", $"project {Id} has no DDL statement {n}");
+        if (ddl.Status != "Blocking")
+            return ProjectActionResult.Refused("project.invalid-transition", $"DDL statement {n} is {ddl.Status}, not blocking");
+        if (S.Status is not (ProjectStatus.Failed or ProjectStatus.Paused))
+            return ProjectActionResult.Refused("project.invalid-transition", $"skip a DDL statement while the project is Failed or Paused, not {S.Status}");
+        ddl.Status = "Skipped";
+        ddl.SkippedBy = who;
+        Log("ddl-skipped", $"DDL statement {n} skipped: {ddl.Statement}", who);
+        await state.WriteStateAsync();
+        return await ResumeAsync(who);
+    }
+
     public Task WakeAsync() => S.Exists && S.Status == ProjectStatus.Running ? DriveAsync() : Task.CompletedTask;
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
@@ -174,6 +192,12 @@ public sealed class ProjectGrain(
                 await DriveAsync();
                 return;
             case ComponentState.Failed:
+                if (report.BlockedDdl is { } blocked && !S.Ddls.Any(d => d.Before == blocked.Before && d.After == blocked.After))
+                {
+                    blocked.N = S.Ddls.Count + 1;
+                    blocked.At = DateTimeOffset.UtcNow;
+                    S.Ddls.Add(blocked);
+                }
                 await FailAsync(report.ErrorCode ?? "component.failed", report.ErrorMessage ?? "unknown error", report.ComponentId, stage);
                 return;
         }
@@ -237,7 +261,13 @@ public sealed class ProjectGrain(
                     await CaptureStartPositionAsync();
                     StartStage(stage);
                     foreach (var t in S.Tables.Where(t => t.Incremental == StageStatus.Pending)) t.Incremental = StageStatus.Running;
-                    await StartComponentAsync<IWriterGrain>($"{Id}/forward", "forward", spec => spec.StartPosition = S.StartPosition);
+                    await StartComponentAsync<IWriterGrain>($"{Id}/forward", "forward", spec =>
+                    {
+                        spec.StartPosition = S.StartPosition;
+                        // Only takes effect when the writer's checkpoint is exactly before the skipped statement.
+                        if (S.Ddls.LastOrDefault(d => d.Status == "Skipped") is { } skipped)
+                            (spec.SkipFrom, spec.SkipTo) = (skipped.Before, skipped.After);
+                    });
                     if (stage.Status == StageStatus.Monitoring) continue;
                     return;
                 case StageNames.Verify:

@@ -22,4 +22,6 @@ public sealed class ProjectState
     [Id(12)] public Dictionary<string, ComponentView> Components { get; set; } = [];
     /// <summary>Stages that have reached <c>Monitoring</c>: they go back to it, not to Running, after a pause.</summary>
     [Id(13)] public HashSet<string> Monitored { get; set; } = [];
+    /// <summary>DDL statements that stopped the writer, and whether they were skipped.</summary>
+    [Id(14)] public List<DdlRecord> Ddls { get; set; } = [];
 }
