@@ -190,7 +190,7 @@ public sealed class MigrationEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
-    public async Task A_ddl_statement_stops_the_writer_is_listed_and_skip_continues_past_it()
+    public async Task Ddl_while_streaming_is_applied_in_order_and_one_it_cannot_apply_stops_the_writer_until_skipped()
     {
         var scenario = new Scenario(_api);
         var src = await scenario.CreateDataSourceAsync("source", TestServers.MariaDbSource);
@@ -199,24 +199,47 @@ public sealed class MigrationEndToEndTests : IAsyncLifetime
         await _api.PostOkAsync($"/api/v1/projects/{id}/start");
         await scenario.WaitAsync(id, p => Scenario.Status(Scenario.Stage(p, "incremental")) == "Monitoring", TimeSpan.FromMinutes(2), "incremental");
 
+        // Each step: a DDL statement with rows on both sides of it, then both databases must agree.
+        string[] steps =
+        [
+            "INSERT INTO orders VALUES (500, 1, 1.00, 'before', '2025-01-01'); ALTER TABLE orders ADD COLUMN extra INT NULL DEFAULT 5; INSERT INTO orders VALUES (500, 2, 2.00, 'after', '2025-01-02', 7)",
+            "UPDATE orders SET extra = 9 WHERE customer_id = 1 AND order_no < 500; CREATE INDEX by_extra ON orders (extra); UPDATE orders SET extra = 10 WHERE customer_id = 2 AND order_no < 500",
+            "ALTER TABLE orders MODIFY COLUMN note VARCHAR(200) CHARACTER SET latin1, ALTER COLUMN extra SET DEFAULT 6; INSERT INTO orders (customer_id, order_no, amount, note, created) VALUES (500, 3, 3, REPEAT('é', 150), '2025-01-03')",
+            "CREATE TABLE fresh (id INT PRIMARY KEY, v VARCHAR(10)); INSERT INTO fresh VALUES (1, 'a'), (2, 'b'); UPDATE fresh SET v = 'c' WHERE id = 2",
+            "CREATE TABLE `gone` (id INT PRIMARY KEY); INSERT INTO `gone` VALUES (1); DROP TABLE `gone`",
+            "TRUNCATE TABLE types; INSERT INTO types (id, vc) VALUES (77, 'after truncate')",
+            "DROP INDEX by_extra ON orders; ALTER TABLE orders DROP COLUMN extra; INSERT INTO orders VALUES (500, 4, 4.00, 'dropped', '2025-01-04')",
+        ];
+        foreach (var step in steps)
+        {
+            await TestServers.ExecAsync(TestServers.MariaDbSource, step, _db);
+            string[] compared = step.Contains("fresh") || Array.IndexOf(steps, step) > 3 ? ["orders", "types", "fresh"] : ["orders", "types"];
+            await Scenario.AssertConvergesAsync(_db, compared, TimeSpan.FromSeconds(60));
+        }
+        await Assert.ThrowsAsync<InvalidOperationException>(() => MySqlTableComparer.ReadCanonicalRowsAsync(TestServers.MariaDbDest, _db, "gone"));
+        // Nine statements applied: ADD COLUMN, CREATE INDEX, MODIFY, two CREATE TABLE, DROP TABLE, TRUNCATE, DROP INDEX, DROP COLUMN.
+        var running = await scenario.WaitAsync(id, p => Scenario.Stage(p, "incremental")["ddl"]?.GetValue<long>() >= 9, TimeSpan.FromSeconds(20), "the DDL counter");
+        Assert.Equal("Running", Scenario.Status(running));
+        var objects = (await _api.GetOkAsync($"/api/v1/projects/{id}/objects")).AsArray();
+        Assert.Contains(objects, o => o!["table"]!.GetValue<string>() == "fresh");
+
+        // A view is not applied automatically: the writer stops with everything before it committed.
         await TestServers.ExecAsync(TestServers.MariaDbSource, """
-            INSERT INTO orders VALUES (500, 1, 1.00, 'before ddl', '2025-01-01');
-            ALTER TABLE orders ADD COLUMN extra INT NULL;
-            INSERT INTO orders VALUES (500, 2, 2.00, 'after ddl', '2025-01-02', 7);
+            INSERT INTO orders VALUES (500, 5, 5.00, 'before view', '2025-01-05');
+            CREATE VIEW big_orders AS SELECT * FROM orders WHERE amount > 100;
+            INSERT INTO orders VALUES (500, 6, 6.00, 'after view', '2025-01-06');
             """, _db);
         var failed = await WaitForStatusAsync(id, "Failed");
         Assert.Equal("ddl.unsupported", failed["error"]!["code"]!.GetValue<string>());
-        var ddls = (await _api.GetOkAsync($"/api/v1/projects/{id}/ddl")).AsArray();
-        var blocking = Assert.Single(ddls)!;
+        var blocking = Assert.Single((await _api.GetOkAsync($"/api/v1/projects/{id}/ddl")).AsArray())!;
         Assert.Equal("Blocking", blocking["status"]!.GetValue<string>());
-        Assert.Contains("ADD COLUMN extra", blocking["statement"]!.GetValue<string>());
-        // The row before the statement is already applied; the one after is not.
+        Assert.Contains("VIEW `big_orders`", blocking["statement"]!.GetValue<string>());
         var before = await MySqlTableComparer.ReadCanonicalRowsAsync(TestServers.MariaDbDest, _db, "orders");
-        Assert.Contains(before, r => r.StartsWith("customer_id=353030 order_no=31 "));
-        Assert.DoesNotContain(before, r => r.StartsWith("customer_id=353030 order_no=32 "));
+        Assert.Contains(before, r => r.StartsWith("customer_id=353030 order_no=35 "));
+        Assert.DoesNotContain(before, r => r.StartsWith("customer_id=353030 order_no=36 "));
 
-        // The operator applies the change on the destination by hand, then skips the statement.
-        await TestServers.ExecAsync(TestServers.MariaDbDest, "ALTER TABLE orders ADD COLUMN extra INT NULL", _db);
+        // The operator creates the view on the destination by hand, then skips the statement.
+        await TestServers.ExecAsync(TestServers.MariaDbDest, "CREATE VIEW big_orders AS SELECT * FROM orders WHERE amount > 100", _db);
         var resumed = await _api.PostOkAsync($"/api/v1/projects/{id}/ddl/1/skip");
         Assert.Equal("Running", Scenario.Status(resumed));
         await Scenario.AssertConvergesAsync(_db, ["orders"], TimeSpan.FromSeconds(60));

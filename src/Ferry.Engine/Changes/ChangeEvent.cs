@@ -12,7 +12,8 @@ public sealed record TransactionEvent(IReadOnlyList<RowChange> Rows, LogPosition
 /// <summary>A schema change, applied in order with the rows around it.</summary>
 /// <param name="Database">The default database the statement ran in (may be empty).</param>
 /// <param name="Statement">The statement text as the source logged it.</param>
-public sealed record DdlEvent(string Database, string Statement, LogPosition Position, DateTimeOffset Timestamp)
+/// <param name="Plan">What the statement does, when the source's dialect parser understood it.</param>
+public sealed record DdlEvent(string Database, string Statement, LogPosition Position, DateTimeOffset Timestamp, DdlPlan? Plan = null)
     : ChangeEvent(Position, Timestamp);
 
 /// <summary>The source is alive and idle at this position: lets latency fall to zero and the checkpoint advance.</summary>

@@ -27,6 +27,13 @@ public interface IDestination
     Task ApplyAsync(IReadOnlyList<TransactionEvent> transactions, Func<TableName, TableMapping?> map,
         string stream, LogPosition checkpoint, CancellationToken ct);
 
+    /// <summary>
+    /// Runs a planned source DDL statement with its tables renamed to <paramref name="targets"/>, then
+    /// records <paramref name="checkpoint"/>. Running it again after a crash between the two is harmless:
+    /// a change that is already there counts as done. Returns the statement that ran.
+    /// </summary>
+    Task<string> ApplyDdlAsync(DdlEvent ddl, IReadOnlyDictionary<TableName, TableName> targets, string stream, LogPosition checkpoint, CancellationToken ct);
+
     /// <summary>Records a checkpoint with no rows (heartbeats, out-of-scope transactions).</summary>
     Task WriteCheckpointAsync(string stream, LogPosition checkpoint, CancellationToken ct);
 

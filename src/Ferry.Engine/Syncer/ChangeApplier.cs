@@ -13,13 +13,17 @@ namespace Ferry.Engine.Syncer;
 /// transactions that are already waiting are grouped into one destination transaction, which
 /// also records the checkpoint, so a crash can neither lose nor double a change.
 /// </summary>
+/// <param name="schemas">Reads a source table's definition after a DDL statement changed it.</param>
+/// <param name="selector">Decides whether a table created while streaming is migrated; null: none is.</param>
 public sealed class ChangeApplier(
     IChangeSource source,
     IDestination destination,
     IReadOnlyList<TableMapping> tables,
     string stream,
     LogPosition startPosition,
-    (LogPosition From, LogPosition To)? skip = null)
+    (LogPosition From, LogPosition To)? skip = null,
+    ISnapshotSource? schemas = null,
+    Objects.ObjectSelector? selector = null)
 {
     private const int MaxRowsPerBatch = 5_000;
     private const int MaxTransactionsPerBatch = 1_000;
@@ -28,6 +32,11 @@ public sealed class ChangeApplier(
 
     private readonly Dictionary<TableName, TableMapping> _map = tables.ToDictionary(t => t.Source.Name);
     private readonly HashSet<string> _databases = tables.Select(t => t.Source.Name.Database).ToHashSet(StringComparer.OrdinalIgnoreCase);
+    // The reader runs ahead of the applier: it keeps rows of every table that is or may become
+    // migrated, and the applier drops those of tables it does not (yet) map.
+    private readonly HashSet<TableName> _initial = tables.Select(t => t.Source.Name).ToHashSet();
+    // Tables whose destination this writer created or altered, even if the source no longer has them.
+    private readonly Dictionary<TableName, TableName> _created = [];
     private long _inserted, _updated, _deleted, _ddl;
 
     public async Task RunAsync(Func<SyncProgress, Task> report, CancellationToken ct)
@@ -45,7 +54,7 @@ public sealed class ChangeApplier(
         {
             try
             {
-                await foreach (var e in source.ReadAsync(from, t => _map.ContainsKey(t), stop.Token))
+                await foreach (var e in source.ReadAsync(from, t => _initial.Contains(t) || selector?.Includes(t) == true, stop.Token))
                     await channel.Writer.WriteAsync(e, stop.Token);
                 channel.Writer.TryComplete();
             }
@@ -80,6 +89,7 @@ public sealed class ChangeApplier(
                 switch (e)
                 {
                     case TransactionEvent tx:
+                        CheckImages(tx);
                         batch.Add(tx);
                         rows += tx.Rows.Count;
                         break;
@@ -91,8 +101,8 @@ public sealed class ChangeApplier(
                             await destination.WriteCheckpointAsync(stream, checkpoint, ct);
                             written = checkpoint;
                         }
-                        Interlocked.Increment(ref _ddl);
-                        throw new DdlBlockedException(ddl.Database, ddl.Statement, checkpoint, ddl.Position);
+                        if (await ApplyDdlAsync(ddl, checkpoint, ct)) written = ddl.Position;
+                        break;
                     case HeartbeatEvent:
                     case DdlEvent:
                         break;
@@ -136,6 +146,74 @@ public sealed class ChangeApplier(
             batch.Clear();
             written = checkpoint;
             lastWrite.Restart();
+        }
+    }
+
+    /// <summary>The tables the writer currently follows: source name and destination name.</summary>
+    public IReadOnlyList<TableMapping> Tables => _map.Values.ToList();
+
+    /// <summary>
+    /// Applies a DDL statement on migrated tables and follows it (new, changed and dropped tables);
+    /// throws <see cref="DdlBlockedException"/> for one it does not apply by itself. Returns whether
+    /// it wrote the checkpoint past the statement.
+    /// </summary>
+    private async Task<bool> ApplyDdlAsync(DdlEvent ddl, LogPosition before, CancellationToken ct)
+    {
+        var plan = ddl.Plan;
+        if (plan is null || plan.Kind == DdlKind.Unsupported || schemas is null)
+            throw new DdlBlockedException(ddl.Database, ddl.Statement, before, ddl.Position, plan?.Reason);
+        if (plan.Kind == DdlKind.Ignore) return false;
+
+        var targets = new Dictionary<TableName, TableName>();
+        var refs = new List<DdlTableRef>();
+        foreach (var r in plan.Tables)
+        {
+            if (_map.TryGetValue(r.Table, out var mapped)) targets[r.Table] = mapped.Target;
+            else if (_created.TryGetValue(r.Table, out var created)) targets[r.Table] = created;
+            else if (plan.Kind == DdlKind.CreateTable && selector?.Includes(r.Table) == true) targets[r.Table] = selector.Target(r.Table);
+            else continue;
+            refs.Add(r);
+        }
+        // Statements on tables the project does not migrate change nothing here.
+        if (refs.Count == 0) return false;
+        if (refs.Count != plan.Tables.Count && plan.Kind != DdlKind.DropTable)
+            throw new DdlBlockedException(ddl.Database, ddl.Statement, before, ddl.Position, "it names tables that are not migrated");
+
+        await destination.ApplyDdlAsync(ddl with { Plan = plan with { Tables = refs } }, targets, stream, ddl.Position, ct);
+        Interlocked.Increment(ref _ddl);
+        foreach (var r in refs)
+        {
+            if (plan.Kind == DdlKind.DropTable)
+            {
+                _map.Remove(r.Table);
+                _created.Remove(r.Table);
+                continue;
+            }
+            // Rows after the statement follow the new definition. The source may already be further
+            // on (even have dropped the table): the image check below catches a definition that does not fit.
+            _created[r.Table] = targets[r.Table];
+            var schema = await schemas.ReadTableAsync(r.Table, ct);
+            if (schema is null) _map.Remove(r.Table);
+            else
+            {
+                _map[r.Table] = new TableMapping(schema, targets[r.Table]);
+                _databases.Add(r.Table.Database);
+            }
+        }
+        return true;
+    }
+
+    /// <summary>A row image must match the definition it is written with; otherwise the definition is out of date.</summary>
+    private void CheckImages(TransactionEvent tx)
+    {
+        foreach (var row in tx.Rows)
+        {
+            if (!_map.TryGetValue(row.Table, out var m)) continue;
+            var width = (row.After ?? row.Before)?.Length ?? 0;
+            if (width != m.Source.Columns.Count)
+                throw new FerryException("schema.mismatch",
+                    $"a change to {row.Table} at {tx.Position} has {width} columns but its definition has {m.Source.Columns.Count}; " +
+                    "the table changed in a way the writer did not follow");
         }
     }
 

@@ -58,11 +58,7 @@ public sealed class CheckerGrain(
     {
         var src = Catalog.Open(spec.Source);
         var dst = Catalog.Open(spec.Destination);
-        var rules = spec.Objects ?? new ObjectRules();
-        var selector = new ObjectSelector(
-            rules.Include.Select(p => new ObjectFilter(p.Database, p.Tables)).ToList(),
-            rules.Exclude.Select(p => new ObjectFilter(p.Database, p.Tables)).ToList(),
-            rules.Rename);
+        var selector = (spec.Objects ?? new ObjectRules()).ToSelector();
         var preparer = new SchemaPreparer(Catalog.For(src.Kind).OpenSnapshotSource(src), Catalog.For(dst.Kind).OpenDestination(dst), selector);
         var names = await preparer.ResolveAsync(ct);
         var done = 0;

@@ -1,4 +1,5 @@
 using Ferry.Abstractions.Components;
+using Ferry.Abstractions.Projects;
 using Ferry.Engine.Changes;
 using Ferry.Engine.Syncer;
 using Ferry.Grains.Connectors;
@@ -27,10 +28,18 @@ public sealed class WriterGrain(
         var destination = Catalog.For(dst.Kind).OpenDestination(dst);
         var mappings = await TableMappings.ReadAsync(source, spec.Tables, ct);
         (LogPosition, LogPosition)? skip = spec is { SkipFrom: { } from, SkipTo: { } to } ? (new LogPosition(from), new LogPosition(to)) : null;
-        var applier = new ChangeApplier(changes, destination, mappings, Id, new LogPosition(spec.StartPosition ?? ""), skip);
+        var applier = new ChangeApplier(changes, destination, mappings, Id, new LogPosition(spec.StartPosition ?? ""), skip,
+            schemas: source, selector: spec.Objects?.ToSelector());
         await applier.RunAsync(p => ReportAsync(spec, new ComponentReport
         {
             State = ComponentState.Running,
+            // Tables created while streaming join the project's object list.
+            Tables = applier.Tables.Select(t => new TableProgress
+            {
+                Database = t.Source.Name.Database, Table = t.Source.Name.Table,
+                DestDatabase = t.Target.Database, DestTable = t.Target.Table,
+                Schema = StageStatus.Completed, Full = StageStatus.Skipped, Incremental = StageStatus.Running,
+            }).ToList(),
             LatencySeconds = Math.Round(p.LatencySeconds, 3),
             CheckpointPosition = p.Checkpoint.Value,
             CheckpointTimestamp = p.CheckpointTimestamp,

@@ -264,6 +264,7 @@ public sealed class ProjectGrain(
                     await StartComponentAsync<IWriterGrain>($"{Id}/forward", "forward", spec =>
                     {
                         spec.StartPosition = S.StartPosition;
+                        spec.Objects = S.Spec.Objects;
                         // Only takes effect when the writer's checkpoint is exactly before the skipped statement.
                         if (S.Ddls.LastOrDefault(d => d.Status == "Skipped") is { } skipped)
                             (spec.SkipFrom, spec.SkipTo) = (skipped.Before, skipped.After);

@@ -170,7 +170,7 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
                     rows = null;
                     inTransaction = false;
                     tables.Clear();
-                    yield return new DdlEvent(database, sql, Format(file, header.LogPos), timestamp);
+                    yield return new DdlEvent(database, sql, Format(file, header.LogPos), timestamp, DdlParser.Parse(sql, database));
                     continue;
                 }
                 default:

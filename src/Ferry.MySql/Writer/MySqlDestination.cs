@@ -153,6 +153,55 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
     private static int[] WritableColumns(TableSchema table) =>
         Enumerable.Range(0, table.Columns.Count).Where(i => !table.Columns[i].IsGenerated).ToArray();
 
+    /// <summary>Errors that mean a DDL statement's change is already there (it ran before a crash, or by hand).</summary>
+    private static readonly HashSet<int> AlreadyApplied =
+    [
+        1050, // table exists
+        1051, // unknown table (dropped already)
+        1060, // duplicate column
+        1061, // duplicate key name
+        1091, // can't drop: column or key does not exist
+    ];
+
+    public async Task<string> ApplyDdlAsync(DdlEvent ddl, IReadOnlyDictionary<TableName, TableName> targets, string stream,
+        LogPosition checkpoint, CancellationToken ct)
+    {
+        var plan = ddl.Plan ?? throw new FerryException("ddl.unsupported", $"the statement was not understood: {ddl.Statement}");
+        TableName Target(TableName t) => targets.TryGetValue(t, out var target) ? target
+            : throw new FerryException("ddl.unsupported", $"{t} is not migrated: {ddl.Statement}");
+        var sql = plan.Kind switch
+        {
+            DdlKind.DropTable => "DROP TABLE IF EXISTS " + string.Join(", ", plan.Tables.Select(r => MySqlIdentifier.Quote(Target(r.Table)))),
+            DdlKind.TruncateTable => "TRUNCATE TABLE " + MySqlIdentifier.Quote(Target(plan.Tables[0].Table)),
+            DdlKind.AlterTable or DdlKind.CreateTable or DdlKind.CreateIndex or DdlKind.DropIndex => RewriteNames(ddl.Statement, plan, Target),
+            _ => throw new FerryException("ddl.unsupported", $"{plan.Reason ?? "not applied automatically"}: {ddl.Statement}"),
+        };
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await EnsureCheckpointTableAsync(c, ct).ConfigureAwait(false);
+        var database = Target(plan.Tables[0].Table).Database;
+        if (plan.Kind == DdlKind.CreateTable)
+            await ExecuteAsync(c, null, "CREATE DATABASE IF NOT EXISTS " + MySqlIdentifier.Quote(database), ct).ConfigureAwait(false);
+        // Unqualified names inside the statement (e.g. a foreign key's parent) are relative to the target database.
+        await ExecuteAsync(c, null, "USE " + MySqlIdentifier.Quote(database), ct).ConfigureAwait(false);
+        try { await ExecuteAsync(c, null, sql, ct).ConfigureAwait(false); }
+        catch (MySqlException e) when (AlreadyApplied.Contains(e.Number)) { }
+        catch (MySqlException e)
+        {
+            throw new FerryException("ddl.failed", $"applying a DDL statement on the destination failed ({e.Message}): {sql}", e);
+        }
+        await UpsertCheckpointAsync(c, null, stream, checkpoint, ct).ConfigureAwait(false);
+        return sql;
+    }
+
+    /// <summary>The statement with each table name replaced by its quoted target, the rest untouched.</summary>
+    private static string RewriteNames(string statement, DdlPlan plan, Func<TableName, TableName> target)
+    {
+        var sb = new StringBuilder(statement);
+        foreach (var r in plan.Tables.OrderByDescending(r => r.Start))
+            sb.Remove(r.Start, r.Length).Insert(r.Start, MySqlIdentifier.Quote(target(r.Table)));
+        return sb.ToString();
+    }
+
     public async Task<LogPosition?> ReadCheckpointAsync(string stream, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
