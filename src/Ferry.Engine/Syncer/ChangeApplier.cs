@@ -13,7 +13,8 @@ namespace Ferry.Engine.Syncer;
 /// transactions that are already waiting are grouped into one destination transaction, which
 /// also records the checkpoint, so a crash can neither lose nor double a change.
 /// </summary>
-/// <param name="schemas">Reads a source table's definition after a DDL statement changed it.</param>
+/// <param name="schemas">Reads the destination's tables: after a DDL statement ran there, its result is the
+/// definition the following row images have (the source itself may already be further on).</param>
 /// <param name="selector">Decides whether a table created while streaming is migrated; null: none is.</param>
 public sealed class ChangeApplier(
     IChangeSource source,
@@ -189,14 +190,14 @@ public sealed class ChangeApplier(
                 _created.Remove(r.Table);
                 continue;
             }
-            // Rows after the statement follow the new definition. The source may already be further
-            // on (even have dropped the table): the image check below catches a definition that does not fit.
+            // Rows after the statement follow the new definition: the destination table as the statement
+            // left it (same dialect), named as the source names it.
             _created[r.Table] = targets[r.Table];
-            var schema = await schemas.ReadTableAsync(r.Table, ct);
+            var schema = await schemas.ReadTableAsync(targets[r.Table], ct);
             if (schema is null) _map.Remove(r.Table);
             else
             {
-                _map[r.Table] = new TableMapping(schema, targets[r.Table]);
+                _map[r.Table] = new TableMapping(schema with { Name = r.Table }, targets[r.Table]);
                 _databases.Add(r.Table.Database);
             }
         }

@@ -29,7 +29,7 @@ public sealed class WriterGrain(
         var mappings = await TableMappings.ReadAsync(source, spec.Tables, ct);
         (LogPosition, LogPosition)? skip = spec is { SkipFrom: { } from, SkipTo: { } to } ? (new LogPosition(from), new LogPosition(to)) : null;
         var applier = new ChangeApplier(changes, destination, mappings, Id, new LogPosition(spec.StartPosition ?? ""), skip,
-            schemas: source, selector: spec.Objects?.ToSelector());
+            schemas: Catalog.For(dst.Kind).OpenDestinationReader(dst), selector: spec.Objects?.ToSelector());
         await applier.RunAsync(p => ReportAsync(spec, new ComponentReport
         {
             State = ComponentState.Running,
