@@ -51,6 +51,7 @@ public static class FerryApi
         var api = app.MapGroup("/api/v1").AddEndpointFilter<ApiKeyFilter>();
         api.MapDataSources();
         api.MapProjects();
+        api.MapAccounts();
         return app;
     }
 }

@@ -13,6 +13,7 @@ public interface IProjectGrain : IGrainWithStringKey
     [Alias("Resume")] Task<ProjectActionResult> ResumeAsync(string who);
     [Alias("Release")] Task<ProjectActionResult> ReleaseAsync(string who);
     [Alias("Delete")] Task<ProjectActionResult> DeleteAsync(string who);
+    [Alias("Update")] Task<ProjectActionResult> UpdateAsync(ProjectPatch patch, string who);
     [Alias("GetObjects")] Task<List<TableProgress>> GetObjectsAsync();
     [Alias("GetEvents")] Task<List<ProjectEvent>> GetEventsAsync();
     [Alias("GetComponents")] Task<List<ComponentView>> GetComponentsAsync();

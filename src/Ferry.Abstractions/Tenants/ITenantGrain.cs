@@ -12,4 +12,7 @@ public interface ITenantGrain : IGrainWithStringKey
     [Alias("AddProject")] Task AddProjectAsync(string id);
     [Alias("RemoveProject")] Task RemoveProjectAsync(string id);
     [Alias("ListProjects")] Task<List<string>> ListProjectsAsync();
+    [Alias("AddUser")] Task AddUserAsync(UserRecord user);
+    [Alias("RemoveUser")] Task<UserRecord?> RemoveUserAsync(string id);
+    [Alias("ListUsers")] Task<List<UserRecord>> ListUsersAsync();
 }

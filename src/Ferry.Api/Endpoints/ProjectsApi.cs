@@ -28,6 +28,8 @@ public static class ProjectsApi
         g.MapPost("/{id}/pause", (string id, HttpContext http, IGrainFactory grains) => Act(id, http, grains, (p, who) => p.PauseAsync(who)));
         g.MapPost("/{id}/resume", (string id, HttpContext http, IGrainFactory grains) => Act(id, http, grains, (p, who) => p.ResumeAsync(who)));
         g.MapPost("/{id}/release", (string id, HttpContext http, IGrainFactory grains) => Act(id, http, grains, (p, who) => p.ReleaseAsync(who)));
+        g.MapPatch("/{id}", Update);
+        g.MapPost("/{id}/clone", Clone);
         g.MapGet("/{id}/objects", Objects);
         g.MapGet("/{id}/events", Events);
         g.MapGet("/{id}/components", Components);
@@ -77,6 +79,46 @@ public static class ProjectsApi
             view = started.Project ?? view;
         }
         return Results.Created($"/api/v1/projects/{id}", view);
+    }
+
+    private static async Task<IResult> Update(string id, HttpRequest request, IGrainFactory grains)
+    {
+        var http = request.HttpContext;
+        var current = await Find(id, http, grains);
+        if (current is null) return ApiProblem.NotFound("project", id);
+        var (body, problem) = await RequestBody.ReadAsync<ProjectRequest>(request);
+        if (problem is not null) return problem;
+        // Validate the project as it would be after the change, naming only the fields sent.
+        var merged = new ProjectRequest
+        {
+            Name = body!.Name ?? current.Name, Kind = current.Kind, SourceId = current.SourceId, DestinationId = current.DestinationId,
+            Stages = current.Stages.Select(s => s.Name).ToList(), Objects = body.Objects ?? current.Objects,
+            Options = body.Options ?? current.Options, Tags = body.Tags ?? current.Tags,
+        };
+        var errors = ProjectValidation.Validate(merged);
+        if (errors.Any) return ApiProblem.Validation(errors.ToDictionary());
+        var patch = new ProjectPatch { Name = body.Name?.Trim(), Tags = body.Tags, Options = body.Options, Objects = body.Objects };
+        return await Act(id, http, grains, (p, who) => p.UpdateAsync(patch, who));
+    }
+
+    private static async Task<IResult> Clone(string id, HttpContext http, IGrainFactory grains)
+    {
+        var current = await Find(id, http, grains);
+        if (current is null) return ApiProblem.NotFound("project", id);
+        var caller = http.Principal();
+        var spec = new ProjectSpec
+        {
+            Name = current.Name + "-copy", Kind = current.Kind, SourceId = current.SourceId, DestinationId = current.DestinationId,
+            Stages = current.Stages.Select(s => s.Name).ToList(), Objects = current.Objects, Sink = current.Sink, Tags = current.Tags.ToList(),
+            Options = new ProjectOptions
+            {
+                FullConcurrency = current.Options.FullConcurrency, VerifyConcurrency = current.Options.VerifyConcurrency,
+                AlertLevel = current.Options.AlertLevel, LatencyThresholdSeconds = current.Options.LatencyThresholdSeconds,
+            },
+        };
+        var cloneId = "p-" + Convert.ToHexStringLower(RandomNumberGenerator.GetBytes(5));
+        var view = await grains.GetGrain<IProjectGrain>(cloneId).CreateAsync(caller.TenantId, caller.UserName, spec);
+        return Results.Created($"/api/v1/projects/{cloneId}", view);
     }
 
     private static async Task<IResult?> PrecheckAsync(ConnectorCatalog catalog, DataSourceRecord ds, bool asSource, bool needsLog, CancellationToken ct)

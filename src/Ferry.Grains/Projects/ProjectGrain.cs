@@ -124,6 +124,27 @@ public sealed class ProjectGrain(
         return new ProjectActionResult(null);
     }
 
+    public async Task<ProjectActionResult> UpdateAsync(ProjectPatch patch, string who)
+    {
+        if (!S.Exists) return ProjectActionResult.Refused("project.not-found", $"project {Id} does not exist");
+        if (patch.Objects is not null && S.Status != ProjectStatus.NotStarted)
+            return ProjectActionResult.Refused("project.invalid-transition",
+                $"the objects of project {Id} can change only before it starts (it is {S.Status}); bringing tables into a started project is not supported yet");
+        if (S.Status is ProjectStatus.Releasing or ProjectStatus.Released)
+            return ProjectActionResult.Refused("project.invalid-transition", $"project {Id} is {S.Status}");
+        var changed = new List<string>();
+        if (patch.Name is { } name) { S.Spec.Name = name; changed.Add("name"); }
+        if (patch.Tags is { } tags) { S.Spec.Tags = tags; changed.Add("tags"); }
+        if (patch.Options is { } options) { S.Spec.Options = options; changed.Add("options"); }
+        if (patch.Objects is { } objects) { S.Spec.Objects = objects; changed.Add("objects"); }
+        if (changed.Count > 0)
+        {
+            Log("modified", $"changed {string.Join(", ", changed)}", who);
+            await state.WriteStateAsync();
+        }
+        return new ProjectActionResult(View());
+    }
+
     public Task<List<TableProgress>> GetObjectsAsync() => Task.FromResult(S.Tables.ToList());
 
     public Task<List<ProjectEvent>> GetEventsAsync() => Task.FromResult(S.Events.ToList());
