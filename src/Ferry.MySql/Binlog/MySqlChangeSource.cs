@@ -20,36 +20,90 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
     public async Task<LogPosition> GetCurrentPositionAsync(CancellationToken ct)
     {
         await using var conn = await MySqlSessions.OpenAsync(connection, forWriting: false, ct);
-        await using var cmd = new MySqlCommand("SHOW MASTER STATUS", conn);
-        await using var r = await cmd.ExecuteReaderAsync(ct);
-        if (!await r.ReadAsync(ct))
-            throw new FerryException("binlog.off", "the source has no binary log (log_bin is OFF); incremental sync needs it");
-        return Format(r.GetString(0), Convert.ToInt64(r.GetValue(1)));
+        string file;
+        long offset;
+        await using (var cmd = new MySqlCommand("SHOW MASTER STATUS", conn))
+        await using (var r = await cmd.ExecuteReaderAsync(ct))
+        {
+            if (!await r.ReadAsync(ct))
+                throw new FerryException("binlog.off", "the source has no binary log (log_bin is OFF); incremental sync needs it");
+            (file, offset) = (r.GetString(0), Convert.ToInt64(r.GetValue(1)));
+        }
+        string? gtid = null;
+        try
+        {
+            await using var cmd = new MySqlCommand("SELECT @@GLOBAL.gtid_binlog_pos", conn);
+            gtid = await cmd.ExecuteScalarAsync(ct) as string;
+        }
+        catch (MySqlException) { /* not MariaDB: file and offset only */ }
+        return Format(file, offset, GtidState.Parse(gtid));
     }
 
-    public static LogPosition Format(string file, long offset) => new($"{file}:{offset}");
+    /// <summary><c>file:offset</c>, followed by <c>|gtid-position</c> when the source has one.</summary>
+    public static LogPosition Format(string file, long offset, GtidState? gtid = null) =>
+        new(gtid is null || gtid.IsEmpty ? $"{file}:{offset}" : $"{file}:{offset}|{gtid}");
 
-    public static (string File, uint Offset) Parse(LogPosition position)
+    /// <summary>The file (empty for a GTID-only position), offset and GTID position of a stored position.</summary>
+    public static (string File, uint Offset, GtidState Gtid) Parse(LogPosition position)
     {
-        var v = position.Value.Split('|')[0];
+        var parts = position.Value.Split('|', 2);
+        var gtid = GtidState.Parse(parts.Length > 1 ? parts[1] : null);
+        if (parts[0].Length == 0 && !gtid.IsEmpty) return ("", 4, gtid);
+        var v = parts[0];
         var colon = v.LastIndexOf(':');
         if (colon <= 0 || !uint.TryParse(v[(colon + 1)..], out var offset))
-            throw new FerryException("binlog.position-invalid", $"'{position.Value}' is not a binlog position (file:offset)");
-        return (v[..colon], offset);
+            throw new FerryException("binlog.position-invalid", $"'{position.Value}' is not a binlog position (file:offset[|gtid])");
+        return (v[..colon], offset, gtid);
+    }
+
+    /// <summary>
+    /// Logs in and starts the dump at the file position, or by GTID when there is no file or the file
+    /// is gone (purged, or a failover to a server with other file names). Returns the first event.
+    /// </summary>
+    private async Task<(BinlogClient Client, byte[]? First)> OpenDumpAsync(string file, uint offset, GtidState gtid, CancellationToken ct)
+    {
+        var byGtid = file.Length == 0;
+        while (true)
+        {
+            var client = new BinlogClient();
+            try
+            {
+                await client.ConnectAsync(connection.Host, connection.Port, connection.User, connection.Password, ct);
+                await client.ExecuteAsync("SET @master_binlog_checksum = @@global.binlog_checksum", ct);
+                await client.ExecuteAsync("SET @mariadb_slave_capability = 4", ct);
+                await client.ExecuteAsync($"SET @master_heartbeat_period = {(long)HeartbeatPeriod.TotalMilliseconds * 1_000_000}", ct);
+                if (byGtid) await client.ExecuteAsync($"SET @slave_connect_state = '{gtid}'", ct);
+                await client.RegisterReplicaAsync(serverId, ct);
+                await client.StartDumpAsync(byGtid ? "" : file, byGtid ? 4 : offset, serverId, ct);
+                return (client, await client.ReadEventAsync(ct));
+            }
+            catch (FerryException e) when (!byGtid && !gtid.IsEmpty && e.Code == "binlog.position-invalid"
+                                           && e.Message.Contains("first log file", StringComparison.OrdinalIgnoreCase))
+            {
+                await client.DisposeAsync();
+                byGtid = true;
+            }
+            catch
+            {
+                await client.DisposeAsync();
+                throw;
+            }
+        }
     }
 
     public async IAsyncEnumerable<ChangeEvent> ReadAsync(LogPosition from, Func<TableName, bool> inScope, [EnumeratorCancellation] CancellationToken ct)
     {
         if (from.IsNone) from = await GetCurrentPositionAsync(ct);
-        var (file, offset) = Parse(from);
-        await using var client = new BinlogClient();
-        await client.ConnectAsync(connection.Host, connection.Port, connection.User, connection.Password, ct);
-        await client.ExecuteAsync("SET @master_binlog_checksum = @@global.binlog_checksum", ct);
-        await client.ExecuteAsync("SET @mariadb_slave_capability = 4", ct);
-        await client.ExecuteAsync($"SET @master_heartbeat_period = {(long)HeartbeatPeriod.TotalMilliseconds * 1_000_000}", ct);
-        await client.RegisterReplicaAsync(serverId, ct);
-        await client.StartDumpAsync(file, offset, serverId, ct);
+        var (file, offset, gtid) = Parse(from);
+        var (client, pending) = await OpenDumpAsync(file, offset, gtid, ct);
+        await using var dump = client;
         using var cancel = ct.Register(() => _ = client.DisposeAsync());
+        (uint Domain, uint Server, ulong Sequence)? current = null;
+        void Committed()
+        {
+            if (current is { } c) gtid.Apply(c.Domain, c.Server, c.Sequence);
+            current = null;
+        }
 
         var tables = new Dictionary<ulong, TableMap>();
         var checksum = false;
@@ -62,13 +116,14 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
         while (true)
         {
             byte[]? raw;
-            try { raw = await client.ReadEventAsync(ct); }
+            try { raw = pending ?? await client.ReadEventAsync(ct); }
             catch (Exception e) when (ct.IsCancellationRequested && e is not FerryException) { throw new OperationCanceledException(ct); }
             catch (IOException e)
             {
                 throw new FerryException("binlog.connection-lost", $"the binlog connection to {connection.Host}:{connection.Port} was lost: {e.Message}", e, transient: true);
             }
             // A dump never ends by itself; the server ending it means it is going away.
+            pending = null;
             if (raw is null)
                 throw new FerryException("binlog.connection-lost", $"the source {connection.Host}:{connection.Port} ended the binlog stream", transient: true);
 
@@ -115,12 +170,17 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
                     continue;
                 case EventType.Heartbeat:
                     if (!inTransaction && header.LogPos > 0 && seenDescription)
-                        yield return new HeartbeatEvent(Format(file, header.LogPos), DateTimeOffset.UtcNow);
+                        yield return new HeartbeatEvent(Format(file, header.LogPos, gtid), DateTimeOffset.UtcNow);
                     continue;
                 case EventType.MariaDbGtid:
+                {
                     inTransaction = true;
                     rows = [];
+                    var g = new ByteReader(payload);
+                    var sequence = g.U64();
+                    current = (g.U32(), header.ServerId, sequence);
                     continue;
+                }
                 case EventType.TableMap:
                 {
                     var map = TableMap.Parse(payload, postHeaderTableMap);
@@ -135,10 +195,11 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
                     continue;
                 case EventType.Xid:
                 {
+                    Committed();
                     var committed = rows ?? [];
                     rows = null;
                     inTransaction = false;
-                    yield return Commit(committed, Format(file, header.LogPos), timestamp);
+                    yield return Commit(committed, Format(file, header.LogPos, gtid), timestamp);
                     continue;
                 }
                 case EventType.Query:
@@ -153,24 +214,27 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
                     }
                     if (trimmed.Equals("COMMIT", StringComparison.OrdinalIgnoreCase))
                     {
+                        Committed();
                         var committed = rows ?? [];
                         rows = null;
                         inTransaction = false;
-                        yield return Commit(committed, Format(file, header.LogPos), timestamp);
+                        yield return Commit(committed, Format(file, header.LogPos, gtid), timestamp);
                         continue;
                     }
                     if (trimmed.Equals("ROLLBACK", StringComparison.OrdinalIgnoreCase))
                     {
+                        Committed();
                         rows = null;
                         inTransaction = false;
-                        yield return new HeartbeatEvent(Format(file, header.LogPos), timestamp);
+                        yield return new HeartbeatEvent(Format(file, header.LogPos, gtid), timestamp);
                         continue;
                     }
                     // A DDL statement is a transaction of its own.
+                    Committed();
                     rows = null;
                     inTransaction = false;
                     tables.Clear();
-                    yield return new DdlEvent(database, sql, Format(file, header.LogPos), timestamp, DdlParser.Parse(sql, database));
+                    yield return new DdlEvent(database, sql, Format(file, header.LogPos, gtid), timestamp, DdlParser.Parse(sql, database));
                     continue;
                 }
                 default:

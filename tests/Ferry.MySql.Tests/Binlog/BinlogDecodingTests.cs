@@ -1,6 +1,7 @@
 using System.Globalization;
 using Ferry.Engine.Changes;
 using Ferry.Engine.Errors;
+using Ferry.MySql.Binlog;
 using Ferry.TestSupport;
 using static Ferry.MySql.Tests.Binlog.BinlogReading;
 
@@ -138,6 +139,29 @@ public sealed class BinlogDecodingTests : IAsyncLifetime
         Assert.Equal(2L, Transactions(resumed)[0].Rows[0].After![0]);
         Assert.Equal(txs[1].Position, Transactions(resumed)[0].Position);
         Assert.IsType<HeartbeatEvent>(events[^1]);
+    }
+
+    [Fact]
+    public async Task Positions_carry_the_gtid_and_resume_by_it_when_the_file_is_unknown()
+    {
+        await Exec("CREATE TABLE g (id INT PRIMARY KEY)");
+        var start = await NewSource().GetCurrentPositionAsync(CancellationToken.None);
+        Assert.Contains('|', start.Value);
+        await Exec("INSERT INTO g VALUES (1)");
+        await Exec("INSERT INTO g VALUES (2)");
+        var txs = Transactions(await ReadAsync(start, _db, e => Transactions(e).Count >= 2));
+        var (file, offset, gtid) = MySqlChangeSource.Parse(txs[0].Position);
+        Assert.False(gtid.IsEmpty);
+        Assert.NotEqual(MySqlChangeSource.Parse(txs[1].Position).Gtid.ToString(), gtid.ToString());
+
+        // GTID only, and a file that does not exist with the right GTID: both continue with the next transaction.
+        foreach (var from in new[] { new LogPosition("|" + gtid), new LogPosition($"mariadb-bin.999999:{offset}|{gtid}") })
+        {
+            var next = Transactions(await ReadAsync(from, _db, e => Transactions(e).Count >= 1))[0];
+            Assert.Equal(2L, next.Rows[0].After![0]);
+            Assert.Equal(txs[1].Position, next.Position);
+        }
+        Assert.StartsWith(file, txs[1].Position.Value);
     }
 
     [Fact]
