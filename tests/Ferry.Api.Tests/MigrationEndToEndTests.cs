@@ -71,6 +71,14 @@ public sealed class MigrationEndToEndTests : IAsyncLifetime
         Assert.Equal("Completed", Scenario.Status(full));
         Assert.Equal(25007, full["migratedRows"]!.GetValue<long>());
         Assert.Equal("Completed", Scenario.Status(Scenario.Stage(project, "schema")));
+        // The secondary index the schema stage left out was built after the copy.
+        await using (var dest = await TestServers.OpenAsync(TestServers.MariaDbDest))
+        {
+            await using var cmd = new MySqlConnector.MySqlCommand(
+                "SELECT COUNT(*) FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = @d AND TABLE_NAME = 'orders' AND INDEX_NAME = 'by_created'", dest);
+            cmd.Parameters.AddWithValue("@d", _db);
+            Assert.Equal(1L, Convert.ToInt64(await cmd.ExecuteScalarAsync()));
+        }
 
         // Pause stops the components; changes made meanwhile arrive after resume.
         var paused = await _api.PostOkAsync($"/api/v1/projects/{id}/pause");

@@ -23,4 +23,6 @@ public sealed class ComponentSpec
     /// <summary>For the writer: resume past a skipped DDL statement — when the checkpoint is <see cref="SkipFrom"/>, continue at <see cref="SkipTo"/>.</summary>
     [Id(11)] public string? SkipFrom { get; set; }
     [Id(12)] public string? SkipTo { get; set; }
+    /// <summary>Schema checker: leave non-unique indexes out; full checker: add them after the copy.</summary>
+    [Id(13)] public bool DeferSecondaryIndexes { get; set; }
 }

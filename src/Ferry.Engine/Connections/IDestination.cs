@@ -11,8 +11,15 @@ public sealed record TableMapping(TableSchema Source, TableName Target);
 /// <summary>Writes to a destination: schema, bulk rows, and change batches with their checkpoint.</summary>
 public interface IDestination
 {
-    /// <summary>Creates the database and the table (columns, key, indexes) if missing. Returns the DDL it ran.</summary>
-    Task<string> CreateTableAsync(TableMapping mapping, CancellationToken ct);
+    /// <summary>
+    /// Creates the database and the table (columns, key, indexes) if missing. Returns the DDL it ran.
+    /// With <paramref name="deferSecondaryIndexes"/>, non-unique indexes are left for
+    /// <see cref="CreateSecondaryIndexesAsync"/> after the bulk load, which is then faster.
+    /// </summary>
+    Task<string> CreateTableAsync(TableMapping mapping, CancellationToken ct, bool deferSecondaryIndexes = false);
+
+    /// <summary>Adds the source's non-unique indexes that the destination table lacks. Returns the DDL it ran, if any.</summary>
+    Task<string?> CreateSecondaryIndexesAsync(TableMapping mapping, CancellationToken ct);
 
     /// <summary>Writes rows by key, replacing rows whose key exists (so a redone chunk is harmless). Returns rows written.</summary>
     Task<long> BulkLoadAsync(TableMapping mapping, IAsyncEnumerable<object?[]> rows, CancellationToken ct);

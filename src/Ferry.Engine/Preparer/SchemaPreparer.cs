@@ -31,8 +31,9 @@ public sealed class SchemaPreparer(ISnapshotSource source, IDestination destinat
     }
 
     /// <summary>Reads each table's definition and, if <paramref name="createTables"/>, creates it on the destination.</summary>
+    /// <param name="deferSecondaryIndexes">A full copy follows: create non-unique indexes after it, which loads faster.</param>
     public async Task<List<PreparedTable>> PrepareAsync(IReadOnlyList<TableName> tables, bool createTables,
-        Func<PreparedTable, Task> onTable, CancellationToken ct)
+        Func<PreparedTable, Task> onTable, CancellationToken ct, bool deferSecondaryIndexes = false)
     {
         var prepared = new List<PreparedTable>();
         foreach (var name in tables)
@@ -45,7 +46,7 @@ public sealed class SchemaPreparer(ISnapshotSource source, IDestination destinat
             if (!createTables) result = new PreparedTable(mapping, null, null);
             else
             {
-                try { result = new PreparedTable(mapping, await destination.CreateTableAsync(mapping, ct), null); }
+                try { result = new PreparedTable(mapping, await destination.CreateTableAsync(mapping, ct, deferSecondaryIndexes), null); }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {
                     result = new PreparedTable(mapping, null, e.Message);

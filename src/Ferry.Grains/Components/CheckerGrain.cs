@@ -76,7 +76,7 @@ public sealed class CheckerGrain(
                 Incremental = spec.Incremental && t.Mapping.Source.Key.Count == 0 ? StageStatus.Skipped : StageStatus.Pending,
             });
             await ReportAsync(spec, new ComponentReport { State = ComponentState.Running, Progress = 100.0 * done / names.Count });
-        }, ct);
+        }, ct, spec.DeferSecondaryIndexes);
         var failed = prepared.FirstOrDefault(p => p.Error is not null);
         if (failed is not null)
         {
@@ -157,6 +157,13 @@ public sealed class CheckerGrain(
             }
             finally { gate.Release(); }
         }, ct);
+        if (spec.DeferSecondaryIndexes)
+        {
+            // The rows are in: now build the indexes the schema stage left out.
+            foreach (var m in mappings)
+                if (await destination.CreateSecondaryIndexesAsync(m, ct) is { } ddl)
+                    Logger.LogInformation("{Id}: indexes of {Table} built after the copy: {Ddl}", Id, m.Target, ddl);
+        }
         await Report(ComponentState.Completed);
     }
 

@@ -261,6 +261,7 @@ public sealed class ProjectGrain(
                 spec.Objects = S.Spec.Objects;
                 spec.CreateSchema = schemaStage is not null;
                 spec.Incremental = Stage(StageNames.Incremental) is not null;
+                spec.DeferSecondaryIndexes = schemaStage is not null && Stage(StageNames.Full) is not null;
             });
             return;
         }
@@ -276,7 +277,8 @@ public sealed class ProjectGrain(
                 case StageNames.Full:
                     if (hasIncremental) await CaptureStartPositionAsync();
                     StartStage(stage);
-                    await StartComponentAsync<ICheckerGrain>($"{Id}/{StageNames.Full}", StageNames.Full, _ => { });
+                    await StartComponentAsync<ICheckerGrain>($"{Id}/{StageNames.Full}", StageNames.Full,
+                        spec => spec.DeferSecondaryIndexes = Stage(StageNames.Schema) is not null);
                     return;
                 case StageNames.Incremental:
                     await CaptureStartPositionAsync();

@@ -36,11 +36,13 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
 
     private Task<MySqlConnection> OpenAsync(CancellationToken ct) => MySqlSessions.OpenAsync(connection, forWriting: true, ct);
 
-    public async Task<string> CreateTableAsync(TableMapping mapping, CancellationToken ct)
+    public async Task<string> CreateTableAsync(TableMapping mapping, CancellationToken ct, bool deferSecondaryIndexes = false)
     {
         var source = mapping.Source;
         var target = mapping.Target;
-        var ddl = source.CreateStatement is { } create ? RenameTable(create, target) : BuildCreateTable(source, target);
+        var ddl = source.CreateStatement is { } create
+            ? RenameTable(deferSecondaryIndexes ? SecondaryIndexes.Without(create) : create, target)
+            : BuildCreateTable(source, target);
         var (charset, collation) = DefaultCharset(source.CreateStatement);
         var createDb = "CREATE DATABASE IF NOT EXISTS " + MySqlIdentifier.Quote(target.Database) +
                        (charset is null ? string.Empty : " CHARACTER SET " + charset) +
@@ -60,6 +62,29 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
         var cs = CharsetPattern().Match(create);
         var co = CollatePattern().Match(create);
         return (cs.Success ? cs.Groups[1].Value : null, co.Success ? co.Groups[1].Value : null);
+    }
+
+    public async Task<string?> CreateSecondaryIndexesAsync(TableMapping mapping, CancellationToken ct)
+    {
+        if (mapping.Source.CreateStatement is not { } create) return null;
+        var wanted = SecondaryIndexes.Of(create);
+        if (wanted.Count == 0) return null;
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        var existing = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        await using (var cmd = new MySqlCommand(
+            "SELECT DISTINCT INDEX_NAME FROM information_schema.STATISTICS WHERE TABLE_SCHEMA = @d AND TABLE_NAME = @t", c))
+        {
+            cmd.Parameters.AddWithValue("@d", mapping.Target.Database);
+            cmd.Parameters.AddWithValue("@t", mapping.Target.Table);
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false)) existing.Add(r.GetString(0));
+        }
+        var missing = wanted.Where(i => !existing.Contains(i.Name)).ToList();
+        if (missing.Count == 0) return null;
+        // One ALTER builds them all in a single pass over the table.
+        var ddl = "ALTER TABLE " + MySqlIdentifier.Quote(mapping.Target) + " " + string.Join(", ", missing.Select(i => "ADD " + i.Definition));
+        await ExecuteAsync(c, null, ddl, ct).ConfigureAwait(false);
+        return ddl;
     }
 
     public static string RenameTable(string create, TableName target)
