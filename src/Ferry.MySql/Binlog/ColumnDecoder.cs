@@ -77,7 +77,7 @@ internal static class ColumnDecoder
                 return neg ? t.Negate() : t;
             }
             case ColumnType.Time2: return Time2(ref r, c.Meta);
-            case ColumnType.NewDecimal: return NewDecimal(ref r, c.Meta >> 8, c.Meta & 0xFF);
+            case ColumnType.NewDecimal: return DecimalText(ref r, c.Meta >> 8, c.Meta & 0xFF);
             case ColumnType.Bit:
             {
                 var bytes = (c.Meta >> 8) + ((c.Meta & 0xFF) > 0 ? 1 : 0);
@@ -93,7 +93,7 @@ internal static class ColumnDecoder
                 var length = (int)r.UInt(c.Meta);
                 var bytes = r.Bytes(length);
                 if (c.Type == ColumnType.Geometry) return bytes.ToArray();
-                if (c.Type == ColumnType.Json) return bytes.ToArray(); // MySQL 8 binary JSON: decoded in a later step
+                if (c.Type == ColumnType.Json) return MySqlJsonBinary.ToJson(bytes);
                 return Text(bytes, c);
             }
             case ColumnType.String or ColumnType.Enum or ColumnType.Set:
@@ -179,7 +179,7 @@ internal static class ColumnDecoder
     }
 
     /// <summary>Packed DECIMAL: groups of nine digits in four big-endian bytes, the sign in the top bit, negatives inverted.</summary>
-    private static string NewDecimal(ref ByteReader r, int precision, int scale)
+    internal static string DecimalText(ref ByteReader r, int precision, int scale)
     {
         var intDigits = precision - scale;
         int intFull = intDigits / 9, intPartial = intDigits % 9, fracFull = scale / 9, fracPartial = scale % 9;
