@@ -52,6 +52,7 @@ public static class FerryApi
         api.MapDataSources();
         api.MapProjects();
         api.MapAccounts();
+        api.MapVerification();
         return app;
     }
 }

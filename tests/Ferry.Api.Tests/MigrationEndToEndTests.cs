@@ -190,6 +190,34 @@ public sealed class MigrationEndToEndTests : IAsyncLifetime
             Assert.Contains(objects, o => o!["destTable"]!.GetValue<string>() == "orders_2024" && o["destDatabase"]!.GetValue<string>() == target);
             await Assert.ThrowsAsync<InvalidOperationException>(() =>
                 MySqlTableComparer.ReadCanonicalRowsAsync(TestServers.MariaDbDest, target, "tmp_scratch"));
+
+            // Damage the destination, verify again: the differences are listed with SQL that repairs them.
+            await TestServers.ExecAsync(TestServers.MariaDbDest, """
+                UPDATE orders_2024 SET amount = -1, note = 'tampered' WHERE customer_id = 1 AND order_no = 1;
+                DELETE FROM orders_2024 WHERE customer_id = 2 AND order_no = 2;
+                INSERT INTO orders_2024 VALUES (98, 98, 9.80, 'extra', '2020-01-01');
+                DELETE FROM nokey WHERE a = 2;
+                """, target);
+            var reverify = await _api.PostOkAsync($"/api/v1/projects/{id}/verification/reverify", new { scope = "all" });
+            Assert.Equal("Running", Scenario.Status(reverify));
+            var checkedAgain = await scenario.WaitAsync(id, p => Scenario.Status(p) == "Completed", TimeSpan.FromMinutes(2), "re-verification");
+            Assert.Equal(2, Scenario.Stage(checkedAgain, "verify")["inconsistentTables"]!.GetValue<int>());
+            var diff = await _api.GetOkAsync($"/api/v1/projects/{id}/verification/{_db}.orders/diff");
+            var kinds = diff["rows"]!.AsArray().Select(r => r!["kind"]!.GetValue<string>()).Order().ToList();
+            Assert.Equal(["extraInDest", "mismatch", "missingInDest"], kinds);
+            var mismatch = diff["rows"]!.AsArray().Single(r => r!["kind"]!.GetValue<string>() == "mismatch")!;
+            Assert.Equal("tampered", mismatch["dest"]!["note"]!.GetValue<string>());
+            Assert.Equal("1.25", mismatch["source"]!["amount"]!.GetValue<string>());
+            var nokeyDiff = await _api.GetOkAsync($"/api/v1/projects/{id}/verification/{_db}.nokey/diff");
+            var sql = diff["correctionSql"]!.AsArray().Select(x => x!.GetValue<string>())
+                .Concat(nokeyDiff["correctionSql"]!.AsArray().Skip(1).Select(x => x!.GetValue<string>()));
+            await TestServers.ExecAsync(TestServers.MariaDbDest, string.Join(";\n", sql), target);
+            await MySqlTableComparer.AssertEqualAsync(TestServers.MariaDbSource, TestServers.MariaDbDest, _db, "nokey", target);
+            Assert.Equal(orders, await MySqlTableComparer.ReadCanonicalRowsAsync(TestServers.MariaDbDest, target, "orders_2024"));
+            await _api.PostOkAsync($"/api/v1/projects/{id}/verification/reverify", new { scope = "all" });
+            var repaired = await scenario.WaitAsync(id, p => Scenario.Status(p) == "Completed" && Scenario.Status(Scenario.Stage(p, "verify")) == "Completed",
+                TimeSpan.FromMinutes(2), "verification after repair");
+            Assert.Equal(0, Scenario.Stage(repaired, "verify")["inconsistentTables"]!.GetValue<int>());
         }
         finally
         {

@@ -18,6 +18,8 @@ public interface IProjectGrain : IGrainWithStringKey
     [Alias("GetEvents")] Task<List<ProjectEvent>> GetEventsAsync();
     [Alias("GetComponents")] Task<List<ComponentView>> GetComponentsAsync();
     [Alias("GetDdls")] Task<List<DdlRecord>> GetDdlsAsync();
+    /// <summary>Runs verification again (all tables).</summary>
+    [Alias("Reverify")] Task<ProjectActionResult> ReverifyAsync(string who);
     /// <summary>Skips DDL statement <paramref name="n"/> that stopped the writer and resumes past it.</summary>
     [Alias("SkipDdl")] Task<ProjectActionResult> SkipDdlAsync(int n, string who);
     /// <summary>A component's progress, completion or failure.</summary>

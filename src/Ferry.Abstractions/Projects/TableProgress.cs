@@ -24,4 +24,6 @@ public sealed class TableProgress
     [Id(17)] public long? Mismatches { get; set; }
     [Id(18)] public long? MissingInDest { get; set; }
     [Id(19)] public long? ExtraInDest { get; set; }
+    /// <summary>Keys of rows that differ (at most a thousand), as <c>m|s|x</c> (mismatch, missing in destination, extra) + ':' + encoded key.</summary>
+    [Id(20)] public List<string> DiffKeys { get; set; } = [];
 }

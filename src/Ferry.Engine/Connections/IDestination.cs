@@ -41,6 +41,12 @@ public interface IDestination
     /// </summary>
     Task<string> ApplyDdlAsync(DdlEvent ddl, IReadOnlyDictionary<TableName, TableName> targets, string stream, LogPosition checkpoint, CancellationToken ct);
 
+    /// <summary>
+    /// A statement that makes one destination row equal to the source: the source row written by key,
+    /// or, when the source has no such row (<paramref name="sourceRow"/> null), the row with <paramref name="key"/> deleted.
+    /// </summary>
+    string CorrectionStatement(TableMapping mapping, object?[] key, object?[]? sourceRow);
+
     /// <summary>Records a checkpoint with no rows (heartbeats, out-of-scope transactions).</summary>
     Task WriteCheckpointAsync(string stream, LogPosition checkpoint, CancellationToken ct);
 

@@ -193,6 +193,10 @@ public sealed class CheckerGrain(
                     SourceRows = v.SourceRows, DestRows = v.DestRows,
                     Mismatches = v.Mismatched.Count, MissingInDest = v.MissingInDest.Count, ExtraInDest = v.ExtraInDest.Count,
                     Error = v.Error,
+                    DiffKeys = v.Mismatched.Select(k => "m:" + KeyCodec.Encode(k))
+                        .Concat(v.MissingInDest.Select(k => "s:" + KeyCodec.Encode(k)))
+                        .Concat(v.ExtraInDest.Select(k => "x:" + KeyCodec.Encode(k)))
+                        .Take(1000).ToList(),
                 });
                 await ReportAsync(spec, new ComponentReport
                 {

@@ -151,6 +151,32 @@ public sealed class ProjectGrain(
 
     public Task<List<ComponentView>> GetComponentsAsync() => Task.FromResult(S.Components.Values.ToList());
 
+    public async Task<ProjectActionResult> ReverifyAsync(string who)
+    {
+        if (!S.Exists) return ProjectActionResult.Refused("project.not-found", $"project {Id} does not exist");
+        var verify = Stage(StageNames.Verify);
+        if (verify is null) return ProjectActionResult.Refused("project.invalid-transition", $"project {Id} has no verify stage");
+        if (verify.Status is not (StageStatus.Completed or StageStatus.Failed or StageStatus.Skipped) ||
+            S.Status is not (ProjectStatus.Running or ProjectStatus.Completed))
+            return ProjectActionResult.Refused("project.invalid-transition",
+                $"verification can run again once it has finished and while the project is Running or Completed (it is {verify.Status}, the project {S.Status})");
+        await GrainFactory.GetGrain<ICheckerGrain>($"{Id}/{StageNames.Verify}").ReleaseAsync();
+        verify.Status = StageStatus.Pending;
+        verify.Progress = 0;
+        verify.ConsistentTables = verify.InconsistentTables = null;
+        verify.FinishedAt = null;
+        if (S.Status == ProjectStatus.Completed)
+        {
+            S.Status = ProjectStatus.Running;
+            await this.RegisterOrUpdateReminder(Drive, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            await GrainFactory.GetGrain<IProjectRegistryGrain>("active").SetActiveAsync(Id, true);
+        }
+        Log("reverify", "verification started again", who);
+        await state.WriteStateAsync();
+        await DriveAsync();
+        return new ProjectActionResult(View());
+    }
+
     public Task<List<DdlRecord>> GetDdlsAsync() => Task.FromResult(S.Ddls.ToList());
 
     public async Task<ProjectActionResult> SkipDdlAsync(int n, string who)
@@ -451,7 +477,7 @@ public sealed class ProjectGrain(
                     mine.Full = t.Full; mine.EstimatedRows = t.EstimatedRows; mine.MigratedRows = t.MigratedRows;
                     break;
                 case StageNames.Verify:
-                    mine.Verify = t.Verify; mine.SourceRows = t.SourceRows; mine.DestRows = t.DestRows;
+                    mine.Verify = t.Verify; mine.SourceRows = t.SourceRows; mine.DestRows = t.DestRows; mine.DiffKeys = t.DiffKeys;
                     mine.Mismatches = t.Mismatches; mine.MissingInDest = t.MissingInDest; mine.ExtraInDest = t.ExtraInDest;
                     if (t.Error is not null) mine.Error = t.Error;
                     break;

@@ -87,6 +87,27 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
         return ddl;
     }
 
+    public string CorrectionStatement(TableMapping mapping, object?[] key, object?[]? sourceRow)
+    {
+        var target = MySqlIdentifier.Quote(mapping.Target);
+        var table = mapping.Source;
+        if (table.Key.Count == 0)
+        {
+            // Without a key the "key" is the whole row (its writable columns); duplicates are told apart only by count.
+            var writable = WritableColumns(table);
+            var names = writable.Select(i => MySqlIdentifier.Quote(table.Columns[i].Name)).ToList();
+            return sourceRow is null
+                ? $"DELETE FROM {target} WHERE " + string.Join(" AND ", names.Select((n, i) => $"{n} <=> {MySqlLiteral.Format(key[i])}")) + " LIMIT 1"
+                : $"INSERT INTO {target} ({string.Join(", ", names)}) VALUES ({string.Join(", ", key.Select(MySqlLiteral.Format))})";
+        }
+        if (sourceRow is null)
+            return $"DELETE FROM {target} WHERE " + string.Join(" AND ",
+                table.Key.Select((k, i) => $"{MySqlIdentifier.Quote(k)} <=> {MySqlLiteral.Format(key[i])}")) + " LIMIT 1";
+        var columns = WritableColumns(table);
+        return $"REPLACE INTO {target} (" + string.Join(", ", columns.Select(i => MySqlIdentifier.Quote(table.Columns[i].Name))) +
+               ") VALUES (" + string.Join(", ", columns.Select(i => MySqlLiteral.Format(sourceRow[i]))) + ")";
+    }
+
     public static string RenameTable(string create, TableName target)
     {
         var m = CreateTablePrefix().Match(create);
