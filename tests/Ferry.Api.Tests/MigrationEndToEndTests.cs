@@ -284,6 +284,37 @@ public sealed class MigrationEndToEndTests : IAsyncLifetime
         Assert.Equal(404, missing);
     }
 
+    [Fact]
+    public async Task Components_pause_and_start_alone_schema_objects_are_listed_and_verification_can_be_skipped()
+    {
+        var scenario = new Scenario(_api);
+        var src = await scenario.CreateDataSourceAsync("source", TestServers.MariaDbSource);
+        var dst = await scenario.CreateDataSourceAsync("dest", TestServers.MariaDbDest);
+        var id = (await _api.PostOkAsync("/api/v1/projects", Scenario.MigrationBody("parts", src, dst, _db)))["id"]!.GetValue<string>();
+        var skipped = await _api.PostOkAsync($"/api/v1/projects/{id}/verification/skip");
+        Assert.Equal("Skipped", Scenario.Status(Scenario.Stage(skipped, "verify")));
+        await _api.PostOkAsync($"/api/v1/projects/{id}/start");
+        await scenario.WaitAsync(id, p => Scenario.Status(Scenario.Stage(p, "incremental")) == "Monitoring", TimeSpan.FromMinutes(2), "incremental");
+
+        var schema = (await _api.GetOkAsync($"/api/v1/projects/{id}/schema")).AsArray();
+        var orders = schema.Single(o => o!["name"]!.GetValue<string>() == $"{_db}.orders")!;
+        Assert.Equal("Completed", orders["status"]!.GetValue<string>());
+        Assert.Contains("CREATE TABLE", orders["ddl"]!.GetValue<string>());
+
+        var components = (await _api.GetOkAsync($"/api/v1/projects/{id}/components")).AsArray();
+        Assert.Contains(components, c => c!["id"]!.GetValue<string>() == "forward" && c["kind"]!.GetValue<string>() == "writer");
+        await _api.PostOkAsync($"/api/v1/projects/{id}/components/forward/pause");
+        await TestServers.ExecAsync(TestServers.MariaDbSource, "INSERT INTO orders VALUES (600, 1, 1.00, 'while the writer rests', '2025-02-01')", _db);
+        await Task.Delay(2000);
+        var dest = await MySqlTableComparer.ReadCanonicalRowsAsync(TestServers.MariaDbDest, _db, "orders");
+        Assert.DoesNotContain(dest, r => r.StartsWith("customer_id=363030 "));
+        var (again, _) = await _api.PostAsync($"/api/v1/projects/{id}/components/nope/start");
+        Assert.Equal(404, again);
+        await _api.PostOkAsync($"/api/v1/projects/{id}/components/forward/start");
+        await Scenario.AssertConvergesAsync(_db, ["orders"], TimeSpan.FromSeconds(60));
+        Assert.Equal("Running", Scenario.Status(await scenario.GetProjectAsync(id)));
+    }
+
     private async Task<System.Text.Json.Nodes.JsonNode> WaitForStatusAsync(string id, string status)
     {
         var deadline = DateTime.UtcNow.AddMinutes(1);

@@ -10,6 +10,8 @@ public interface IComponentGrain : IGrainWithStringKey
     [Alias("Start")] Task StartAsync(ComponentSpec spec);
     /// <summary>Stops the pump; progress so far is kept.</summary>
     [Alias("Pause")] Task PauseAsync();
+    /// <summary>Continues a paused component with the work it was given.</summary>
+    [Alias("Resume")] Task<bool> ResumeAsync();
     /// <summary>Restarts the pump if the component should be running and is not (after a crash or pause).</summary>
     [Alias("EnsureRunning")] Task EnsureRunningAsync();
     /// <summary>Stops and forgets everything (project released).</summary>

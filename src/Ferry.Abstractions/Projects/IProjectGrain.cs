@@ -20,6 +20,10 @@ public interface IProjectGrain : IGrainWithStringKey
     [Alias("GetDdls")] Task<List<DdlRecord>> GetDdlsAsync();
     /// <summary>Runs verification again (all tables).</summary>
     [Alias("Reverify")] Task<ProjectActionResult> ReverifyAsync(string who);
+    /// <summary>Skips the verify stage (or what is left of it).</summary>
+    [Alias("SkipVerify")] Task<ProjectActionResult> SkipVerifyAsync(string who);
+    /// <summary>Pauses or starts one component (<c>schema</c>, <c>full</c>, <c>verify</c>, <c>forward</c>) of a running project.</summary>
+    [Alias("ComponentAction")] Task<ProjectActionResult> ComponentActionAsync(string component, bool start, string who);
     /// <summary>Skips DDL statement <paramref name="n"/> that stopped the writer and resumes past it.</summary>
     [Alias("SkipDdl")] Task<ProjectActionResult> SkipDdlAsync(int n, string who);
     /// <summary>A component's progress, completion or failure.</summary>

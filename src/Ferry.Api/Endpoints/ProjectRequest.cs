@@ -26,3 +26,6 @@ public sealed record ObjectResponse(
 /// <summary>One row of <c>GET /projects/{id}/verification</c>.</summary>
 public sealed record VerificationResponse(
     string Table, string Status, long? SourceRows, long? DestRows, long? Mismatches, long? MissingInDest, long? ExtraInDest, string? Error);
+
+/// <summary>One row of <c>GET /projects/{id}/schema</c>.</summary>
+public sealed record SchemaObjectResponse(string Name, string Kind, string Status, string? Ddl, string? Error);

@@ -35,6 +35,11 @@ public static class ProjectsApi
         g.MapGet("/{id}/components", Components);
         g.MapGet("/{id}/verification", Verification);
         g.MapGet("/{id}/ddl", Ddls);
+        g.MapGet("/{id}/schema", Schema);
+        g.MapPost("/{id}/components/{cid}/pause", (string id, string cid, HttpContext http, IGrainFactory grains) =>
+            Act(id, http, grains, (p, who) => p.ComponentActionAsync(cid, start: false, who)));
+        g.MapPost("/{id}/components/{cid}/start", (string id, string cid, HttpContext http, IGrainFactory grains) =>
+            Act(id, http, grains, (p, who) => p.ComponentActionAsync(cid, start: true, who)));
         g.MapPost("/{id}/ddl/{n:int}/skip", (string id, int n, HttpContext http, IGrainFactory grains) =>
             Act(id, http, grains, (p, who) => p.SkipDdlAsync(n, who)));
         return api;
@@ -178,6 +183,7 @@ public static class ProjectsApi
             {
                 "project.not-found" => ApiProblem.NotFound("project", id),
                 "ddl.not-found" => ApiProblem.Create(StatusCodes.Status404NotFound, "ddl.not-found", "No such DDL statement", result.ErrorMessage!),
+                "component.not-found" => ApiProblem.Create(StatusCodes.Status404NotFound, "component.not-found", "No such component", result.ErrorMessage!),
                 _ => ApiProblem.Conflict(result.ErrorCode!, result.ErrorMessage!),
             };
         return deleted ? Results.NoContent() : Results.Ok(result.Project);
@@ -203,7 +209,9 @@ public static class ProjectsApi
     private static async Task<IResult> Components(string id, HttpContext http, IGrainFactory grains)
     {
         if (await Find(id, http, grains) is null) return ApiProblem.NotFound("project", id);
-        return Results.Ok(await grains.GetGrain<IProjectGrain>(id).GetComponentsAsync());
+        // Component ids are shown without the project prefix, as the pause/start routes take them.
+        var components = await grains.GetGrain<IProjectGrain>(id).GetComponentsAsync();
+        return Results.Ok(components.Select(c => c with { Id = c.Id[(c.Id.IndexOf('/') + 1)..] }).ToList());
     }
 
     private static async Task<IResult> Verification(string id, HttpContext http, IGrainFactory grains)
@@ -214,6 +222,14 @@ public static class ProjectsApi
             $"{t.Database}.{t.Table}",
             t.Verify switch { StageStatus.Completed => "Consistent", StageStatus.Failed => "Inconsistent", _ => t.Verify.ToString() },
             t.SourceRows, t.DestRows, t.Mismatches, t.MissingInDest, t.ExtraInDest, t.Verify == StageStatus.Failed ? t.Error : null)).ToList());
+    }
+
+    private static async Task<IResult> Schema(string id, HttpContext http, IGrainFactory grains)
+    {
+        if (await Find(id, http, grains) is null) return ApiProblem.NotFound("project", id);
+        var tables = await grains.GetGrain<IProjectGrain>(id).GetObjectsAsync();
+        return Results.Ok(tables.Select(t => new SchemaObjectResponse(
+            $"{t.Database}.{t.Table}", "table", t.Schema.ToString(), t.Ddl, t.Schema == StageStatus.Failed ? t.Error : null)).ToList());
     }
 
     private static async Task<IResult> Ddls(string id, HttpContext http, IGrainFactory grains)

@@ -31,6 +31,13 @@ public static class VerificationApi
             var result = await grains.GetGrain<IProjectGrain>(id).ReverifyAsync(http.Principal().UserName);
             return result.Ok ? Results.Ok(result.Project) : ApiProblem.Conflict(result.ErrorCode!, result.ErrorMessage!);
         });
+        g.MapPost("/skip", async (string id, HttpContext http, IGrainFactory grains) =>
+        {
+            var p = await grains.GetGrain<IProjectGrain>(id).GetAsync();
+            if (p is null || p.TenantId != http.Principal().TenantId) return ApiProblem.NotFound("project", id);
+            var result = await grains.GetGrain<IProjectGrain>(id).SkipVerifyAsync(http.Principal().UserName);
+            return result.Ok ? Results.Ok(result.Project) : ApiProblem.Conflict(result.ErrorCode!, result.ErrorMessage!);
+        });
         return api;
     }
 

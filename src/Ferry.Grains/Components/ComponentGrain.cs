@@ -68,6 +68,16 @@ public abstract class ComponentGrain(IPersistentState<ComponentGrainState> state
         await ForgetReminderAsync();
     }
 
+    public async Task<bool> ResumeAsync()
+    {
+        if (state.State.Desired != ComponentState.Paused || state.State.Spec is null) return false;
+        state.State.Desired = ComponentState.Running;
+        await state.WriteStateAsync();
+        await this.RegisterOrUpdateReminder(KeepAlive, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+        StartPump();
+        return true;
+    }
+
     public Task EnsureRunningAsync()
     {
         if (state.State.Desired == ComponentState.Running && state.State.Spec is not null && !PumpAlive) StartPump();

@@ -177,6 +177,41 @@ public sealed class ProjectGrain(
         return new ProjectActionResult(View());
     }
 
+    public async Task<ProjectActionResult> SkipVerifyAsync(string who)
+    {
+        if (!S.Exists) return ProjectActionResult.Refused("project.not-found", $"project {Id} does not exist");
+        var verify = Stage(StageNames.Verify);
+        if (verify is null || verify.Status is StageStatus.Completed or StageStatus.Skipped)
+            return ProjectActionResult.Refused("project.invalid-transition", $"project {Id} has no verification left to skip");
+        await GrainFactory.GetGrain<ICheckerGrain>($"{Id}/{StageNames.Verify}").PauseAsync();
+        verify.Status = StageStatus.Skipped;
+        verify.FinishedAt = DateTimeOffset.UtcNow;
+        Log("verify-skipped", "verification skipped", who);
+        await state.WriteStateAsync();
+        await DriveAsync();
+        return new ProjectActionResult(View());
+    }
+
+    public async Task<ProjectActionResult> ComponentActionAsync(string component, bool start, string who)
+    {
+        if (!S.Exists) return ProjectActionResult.Refused("project.not-found", $"project {Id} does not exist");
+        var key = ComponentKeys().FirstOrDefault(c => c.Key == $"{Id}/{component}");
+        if (key.Key is null) return ProjectActionResult.Refused("component.not-found", $"project {Id} has no component '{component}'");
+        if (S.Status != ProjectStatus.Running)
+            return ProjectActionResult.Refused("project.invalid-transition", $"components are paused and started while the project runs (it is {S.Status})");
+        IComponentGrain g = key.Writer ? GrainFactory.GetGrain<IWriterGrain>(key.Key) : GrainFactory.GetGrain<ICheckerGrain>(key.Key);
+        if (start)
+        {
+            if (!await g.ResumeAsync())
+                return ProjectActionResult.Refused("project.invalid-transition", $"component '{component}' is not paused");
+        }
+        else await g.PauseAsync();
+        Log(start ? "component-started" : "component-paused", $"component {component} {(start ? "started" : "paused")}", who);
+        if (S.Components.TryGetValue(key.Key, out var view)) S.Components[key.Key] = view with { Status = start ? "Running" : "Paused" };
+        await state.WriteStateAsync();
+        return new ProjectActionResult(View());
+    }
+
     public Task<List<DdlRecord>> GetDdlsAsync() => Task.FromResult(S.Ddls.ToList());
 
     public async Task<ProjectActionResult> SkipDdlAsync(int n, string who)
