@@ -315,6 +315,41 @@ public sealed class MigrationEndToEndTests : IAsyncLifetime
         Assert.Equal("Running", Scenario.Status(await scenario.GetProjectAsync(id)));
     }
 
+    [Fact]
+    public async Task Tables_added_to_a_paused_project_are_created_copied_and_joined_to_the_stream()
+    {
+        var scenario = new Scenario(_api);
+        var src = await scenario.CreateDataSourceAsync("source", TestServers.MariaDbSource);
+        var dst = await scenario.CreateDataSourceAsync("dest", TestServers.MariaDbDest);
+        var body = new
+        {
+            name = "grow", kind = "migration", sourceId = src, destinationId = dst, stages = new[] { "schema", "full", "incremental" },
+            objects = new { include = new[] { new { database = _db, tables = new[] { "orders" } } } },
+            options = new { latencyThresholdSeconds = 5 },
+        };
+        var id = (await _api.PostOkAsync("/api/v1/projects", body))["id"]!.GetValue<string>();
+        await _api.PostOkAsync($"/api/v1/projects/{id}/start");
+        await scenario.WaitAsync(id, p => Scenario.Status(Scenario.Stage(p, "incremental")) == "Monitoring", TimeSpan.FromMinutes(2), "incremental");
+        Assert.Single((await _api.GetOkAsync($"/api/v1/projects/{id}/objects")).AsArray());
+
+        await _api.PostOkAsync($"/api/v1/projects/{id}/pause");
+        // Changes while paused, to the old table and to the one about to join.
+        await TestServers.ExecAsync(TestServers.MariaDbSource, "INSERT INTO orders VALUES (700, 1, 7.00, 'paused', '2025-03-01'); UPDATE types SET vc = 'while paused' WHERE id = 3", _db);
+        var (status, patched) = await _api.SendAsync(HttpMethod.Patch, $"/api/v1/projects/{id}",
+            new { objects = new { include = new[] { new { database = _db, tables = new[] { "orders", "types" } } } } });
+        Assert.True(status == 200, patched?.ToJsonString());
+        Assert.Equal("Integrating", Scenario.Status(patched!));
+
+        var joined = await scenario.WaitAsync(id, p => Scenario.Status(p) == "Running", TimeSpan.FromMinutes(2), "integration");
+        Assert.Equal("Monitoring", Scenario.Status(Scenario.Stage(joined, "incremental")));
+        await TestServers.ExecAsync(TestServers.MariaDbSource, "SET time_zone = '+00:00'; UPDATE types SET ts = '2030-01-01 00:00:00', vc = 'after join' WHERE id = 2; INSERT INTO orders VALUES (700, 2, 7.00, 'after', '2025-03-02')", _db);
+        await Scenario.AssertConvergesAsync(_db, ["orders", "types"], TimeSpan.FromSeconds(60));
+        var objects = (await _api.GetOkAsync($"/api/v1/projects/{id}/objects")).AsArray();
+        Assert.Equal(["orders", "types"], objects.Select(o => o!["table"]!.GetValue<string>()).Order());
+        var events = (await _api.GetOkAsync($"/api/v1/projects/{id}/events?limit=1000"))["items"]!.AsArray();
+        Assert.Contains(events, e => e!["type"]!.GetValue<string>() == "integrated");
+    }
+
     private async Task<System.Text.Json.Nodes.JsonNode> WaitForStatusAsync(string id, string status)
     {
         var deadline = DateTime.UtcNow.AddMinutes(1);

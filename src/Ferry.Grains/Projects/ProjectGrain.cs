@@ -28,7 +28,7 @@ public sealed class ProjectGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (S.Exists && S.Status == ProjectStatus.Running) await DriveAsync();
+        if (S.Exists && S.Status is ProjectStatus.Running or ProjectStatus.Integrating) await DriveAsync();
     }
 
     public async Task<ProjectView> CreateAsync(string tenantId, string createdBy, ProjectSpec spec)
@@ -76,7 +76,7 @@ public sealed class ProjectGrain(
     public async Task<ProjectActionResult> ResumeAsync(string who)
     {
         if (Refuse("resume", who, ProjectStatus.Paused, ProjectStatus.Failed) is { } refused) return refused;
-        S.Status = ProjectStatus.Running;
+        S.Status = S.IntegrationStep is null ? ProjectStatus.Running : ProjectStatus.Integrating;
         S.Error = null;
         foreach (var s in S.Stages.Where(s => s.Status is StageStatus.Paused or StageStatus.Failed))
             s.Status = S.Monitored.Contains(s.Name) ? StageStatus.Monitoring : StageStatus.Running;
@@ -127,9 +127,13 @@ public sealed class ProjectGrain(
     public async Task<ProjectActionResult> UpdateAsync(ProjectPatch patch, string who)
     {
         if (!S.Exists) return ProjectActionResult.Refused("project.not-found", $"project {Id} does not exist");
-        if (patch.Objects is not null && S.Status != ProjectStatus.NotStarted)
+        var integrate = patch.Objects is not null && S.Status is ProjectStatus.Paused or ProjectStatus.Failed;
+        if (patch.Objects is not null && S.Status is not (ProjectStatus.NotStarted or ProjectStatus.Paused or ProjectStatus.Failed))
             return ProjectActionResult.Refused("project.invalid-transition",
-                $"the objects of project {Id} can change only before it starts (it is {S.Status}); bringing tables into a started project is not supported yet");
+                $"the objects of project {Id} can change while it is NotStarted, Paused or Failed, not {S.Status}");
+        if (integrate && (!S.Prepared || Stage(StageNames.Incremental) is null))
+            return ProjectActionResult.Refused("project.invalid-transition",
+                $"tables can be brought into project {Id} only once its schema stage is done and when it streams changes");
         if (S.Status is ProjectStatus.Releasing or ProjectStatus.Released)
             return ProjectActionResult.Refused("project.invalid-transition", $"project {Id} is {S.Status}");
         var changed = new List<string>();
@@ -137,11 +141,23 @@ public sealed class ProjectGrain(
         if (patch.Tags is { } tags) { S.Spec.Tags = tags; changed.Add("tags"); }
         if (patch.Options is { } options) { S.Spec.Options = options; changed.Add("options"); }
         if (patch.Objects is { } objects) { S.Spec.Objects = objects; changed.Add("objects"); }
-        if (changed.Count > 0)
+        if (changed.Count > 0) Log("modified", $"changed {string.Join(", ", changed)}", who);
+        if (integrate)
         {
-            Log("modified", $"changed {string.Join(", ", changed)}", who);
+            // New tables are created and copied while the writer waits at its checkpoint; replaying from
+            // there over the fresh copies converges, as it does for the first copy.
+            S.Status = ProjectStatus.Integrating;
+            S.Integration++;
+            S.IntegrationStep = StageNames.Schema;
+            S.Error = null;
+            Log("integrating", "bringing the tables the new object rules select into the project", who);
             await state.WriteStateAsync();
+            await this.RegisterOrUpdateReminder(Drive, TimeSpan.FromMinutes(1), TimeSpan.FromMinutes(1));
+            await GrainFactory.GetGrain<IProjectRegistryGrain>("active").SetActiveAsync(Id, true);
+            await DriveAsync();
+            return new ProjectActionResult(View());
         }
+        if (changed.Count > 0) await state.WriteStateAsync();
         return new ProjectActionResult(View());
     }
 
@@ -230,7 +246,7 @@ public sealed class ProjectGrain(
         return await ResumeAsync(who);
     }
 
-    public Task WakeAsync() => S.Exists && S.Status == ProjectStatus.Running ? DriveAsync() : Task.CompletedTask;
+    public Task WakeAsync() => S.Exists && S.Status is ProjectStatus.Running or ProjectStatus.Integrating ? DriveAsync() : Task.CompletedTask;
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
@@ -244,11 +260,22 @@ public sealed class ProjectGrain(
 
     public async Task ReportAsync(ComponentReport report)
     {
-        if (!S.Exists || S.Status != ProjectStatus.Running) return;
+        if (!S.Exists || S.Status is not (ProjectStatus.Running or ProjectStatus.Integrating)) return;
         S.Components[report.ComponentId] = new ComponentView(report.ComponentId, report.Kind, report.State.ToString(), report.Silo, Metrics(report));
-        var stage = S.Stages.FirstOrDefault(s => s.Name == report.Stage);
+        var integration = report.ComponentId.Contains("/schema-") || report.ComponentId.Contains("/full-");
+        // An integration round's components do not speak for the stages, which finished long ago.
+        var stage = integration ? null : S.Stages.FirstOrDefault(s => s.Name == report.Stage);
         if (stage is not null) Apply(stage, report);
+        var known = S.Tables.Select(t => $"{t.Database}.{t.Table}").ToHashSet();
         MergeTables(report);
+        if (integration)
+        {
+            if (report.State == ComponentState.Completed) await IntegrationStepDoneAsync(report, known);
+            else if (report.State == ComponentState.Failed)
+                await FailAsync(report.ErrorCode ?? "component.failed", report.ErrorMessage ?? "unknown error", report.ComponentId, null);
+            else if (DateTimeOffset.UtcNow - _lastWrite > ProgressWriteEvery) await WriteAsync();
+            return;
+        }
 
         if (report is { State: ComponentState.Running, ErrorMessage: { } retrying })
             Log("component-retry", $"{report.ComponentId}: {retrying}", null);
@@ -300,7 +327,7 @@ public sealed class ProjectGrain(
     /// <summary>Makes sure the component for the current stage runs; advances when stages complete.</summary>
     private async Task DriveAsync()
     {
-        if (_driving || !S.Exists || S.Status != ProjectStatus.Running) return;
+        if (_driving || !S.Exists || S.Status is not (ProjectStatus.Running or ProjectStatus.Integrating)) return;
         _driving = true;
         try { await DriveCoreAsync(); }
         catch (Exception e)
@@ -311,8 +338,58 @@ public sealed class ProjectGrain(
         finally { _driving = false; }
     }
 
+    /// <summary>One step of bringing new tables in: create them, then copy them.</summary>
+    private async Task DriveIntegrationAsync()
+    {
+        var n = S.Integration;
+        var hasSchema = Stage(StageNames.Schema) is not null;
+        if (S.IntegrationStep == StageNames.Schema)
+            await StartComponentAsync<ICheckerGrain>($"{Id}/schema-{n}", StageNames.Schema, spec =>
+            {
+                spec.Objects = S.Spec.Objects;
+                spec.CreateSchema = hasSchema;
+                spec.Incremental = true;
+                spec.DeferSecondaryIndexes = hasSchema && Stage(StageNames.Full) is not null;
+            });
+        else
+            await StartComponentAsync<ICheckerGrain>($"{Id}/full-{n}", StageNames.Full, spec =>
+            {
+                spec.Tables = spec.Tables.Where(t => S.IntegratingTables.Contains($"{t.Database}.{t.Table}")).ToList();
+                spec.DeferSecondaryIndexes = hasSchema;
+            });
+    }
+
+    private async Task IntegrationStepDoneAsync(ComponentReport report, HashSet<string> known)
+    {
+        if (S.IntegrationStep == StageNames.Schema)
+        {
+            S.IntegratingTables = report.Tables.Select(t => $"{t.Database}.{t.Table}").Where(k => !known.Contains(k)).ToList();
+            Log("integrating", $"{S.IntegratingTables.Count} new table(s): {string.Join(", ", S.IntegratingTables)}", null);
+            if (S.IntegratingTables.Count > 0 && Stage(StageNames.Full) is not null)
+            {
+                S.IntegrationStep = StageNames.Full;
+                await state.WriteStateAsync();
+                await DriveAsync();
+                return;
+            }
+        }
+        // Done: the writer continues from its checkpoint with the new tables in scope.
+        S.IntegrationStep = null;
+        S.Status = ProjectStatus.Running;
+        foreach (var s in S.Stages.Where(s => s.Status is StageStatus.Paused or StageStatus.Failed))
+            s.Status = S.Monitored.Contains(s.Name) ? StageStatus.Monitoring : StageStatus.Running;
+        Log("integrated", "the new tables joined the project", null);
+        await state.WriteStateAsync();
+        await DriveAsync();
+    }
+
     private async Task DriveCoreAsync()
     {
+        if (S.Status == ProjectStatus.Integrating)
+        {
+            await DriveIntegrationAsync();
+            return;
+        }
         var schemaStage = Stage(StageNames.Schema);
         if (!S.Prepared)
         {
@@ -428,10 +505,11 @@ public sealed class ProjectGrain(
     }
 
     private IEnumerable<(string Key, bool Writer)> ComponentKeys() =>
-    [
-        ($"{Id}/{StageNames.Schema}", false), ($"{Id}/{StageNames.Full}", false),
-        ($"{Id}/{StageNames.Verify}", false), ($"{Id}/forward", true),
-    ];
+        new[]
+        {
+            ($"{Id}/{StageNames.Schema}", false), ($"{Id}/{StageNames.Full}", false),
+            ($"{Id}/{StageNames.Verify}", false), ($"{Id}/forward", true),
+        }.Concat(Enumerable.Range(1, S.Integration).SelectMany(n => new[] { ($"{Id}/schema-{n}", false), ($"{Id}/full-{n}", false) }));
 
     private async Task PauseComponentsAsync()
     {

@@ -24,4 +24,9 @@ public sealed class ProjectState
     [Id(13)] public HashSet<string> Monitored { get; set; } = [];
     /// <summary>DDL statements that stopped the writer, and whether they were skipped.</summary>
     [Id(14)] public List<DdlRecord> Ddls { get; set; } = [];
+    /// <summary>How many times objects were changed after the start; each round has its own schema and copy components.</summary>
+    [Id(15)] public int Integration { get; set; }
+    /// <summary><c>schema</c> or <c>full</c> while tables are being brought in; null otherwise.</summary>
+    [Id(16)] public string? IntegrationStep { get; set; }
+    [Id(17)] public List<string> IntegratingTables { get; set; } = [];
 }
