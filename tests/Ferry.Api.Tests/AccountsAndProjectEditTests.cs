@@ -104,4 +104,31 @@ public sealed class AccountsAndProjectEditTests(AccountsNode fixture) : IClassFi
         var (renamed, _) = await _admin.SendAsync(HttpMethod.Patch, $"/api/v1/projects/{id}", new { name = "done" });
         Assert.Equal(200, renamed);
     }
+
+    [Fact]
+    public async Task Object_settings_export_to_csv_and_import_back()
+    {
+        var scenario = new Scenario(_admin);
+        var src = await scenario.CreateDataSourceAsync("source", TestServers.MariaDbSource);
+        var dst = await scenario.CreateDataSourceAsync("dest", TestServers.MariaDbDest);
+        var id = (await _admin.PostOkAsync("/api/v1/projects", Scenario.MigrationBody("csv", src, dst, "shop", ["schema", "full"],
+            rename: new Dictionary<string, string> { ["shop"] = "shop_new" })))["id"]!.GetValue<string>();
+
+        using var http = new HttpClient { BaseAddress = fixture.Node.BaseAddress };
+        http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", fixture.Node.AdminKey);
+        var csv = await http.GetStringAsync($"/api/v1/projects/{id}/objects/export");
+        Assert.Equal("database,table,destDatabase,destTable\r\nshop,*,shop_new,*\r\n", csv);
+
+        var edited = csv + "crm,\"users,old\",people_db,people\r\n";
+        var imported = await http.PostAsync($"/api/v1/projects/{id}/objects/import", new StringContent(edited, System.Text.Encoding.UTF8, "text/csv"));
+        Assert.Equal(200, (int)imported.StatusCode);
+        var project = await _admin.GetOkAsync($"/api/v1/projects/{id}");
+        Assert.Equal("shop_new", project["objects"]!["rename"]!["shop"]!.GetValue<string>());
+        Assert.Equal("people_db.people", project["objects"]!["rename"]!["crm.users,old"]!.GetValue<string>());
+        Assert.Equal(["shop", "crm"], project["objects"]!["include"]!.AsArray().Select(p => p!["database"]!.GetValue<string>()));
+
+        var bad = await http.PostAsync($"/api/v1/projects/{id}/objects/import", new StringContent("db,table\nx", System.Text.Encoding.UTF8, "text/csv"));
+        Assert.Equal(422, (int)bad.StatusCode);
+        Assert.Contains("header", await bad.Content.ReadAsStringAsync());
+    }
 }

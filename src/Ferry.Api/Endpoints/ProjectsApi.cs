@@ -31,6 +31,8 @@ public static class ProjectsApi
         g.MapPatch("/{id}", Update);
         g.MapPost("/{id}/clone", Clone);
         g.MapGet("/{id}/objects", Objects);
+        g.MapGet("/{id}/objects/export", ExportObjects);
+        g.MapPost("/{id}/objects/import", ImportObjects);
         g.MapGet("/{id}/events", Events);
         g.MapGet("/{id}/components", Components);
         g.MapGet("/{id}/verification", Verification);
@@ -222,6 +224,31 @@ public static class ProjectsApi
             $"{t.Database}.{t.Table}",
             t.Verify switch { StageStatus.Completed => "Consistent", StageStatus.Failed => "Inconsistent", _ => t.Verify.ToString() },
             t.SourceRows, t.DestRows, t.Mismatches, t.MissingInDest, t.ExtraInDest, t.Verify == StageStatus.Failed ? t.Error : null)).ToList());
+    }
+
+    private static async Task<IResult> ExportObjects(string id, HttpContext http, IGrainFactory grains)
+    {
+        var project = await Find(id, http, grains);
+        if (project is null) return ApiProblem.NotFound("project", id);
+        var tables = await grains.GetGrain<IProjectGrain>(id).GetObjectsAsync();
+        return Results.Text(ObjectCsv.Export(project, tables), "text/csv", System.Text.Encoding.UTF8);
+    }
+
+    private static async Task<IResult> ImportObjects(string id, HttpRequest request, IGrainFactory grains)
+    {
+        var http = request.HttpContext;
+        var current = await Find(id, http, grains);
+        if (current is null) return ApiProblem.NotFound("project", id);
+        using var reader = new StreamReader(request.Body, System.Text.Encoding.UTF8);
+        var (rules, errors) = ObjectCsv.Import(await reader.ReadToEndAsync(http.RequestAborted));
+        if (rules is null) return ApiProblem.Validation(errors);
+        var check = ProjectValidation.Validate(new ProjectRequest
+        {
+            Name = current.Name, Kind = current.Kind, SourceId = current.SourceId, DestinationId = current.DestinationId,
+            Stages = current.Stages.Select(s => s.Name).ToList(), Objects = rules, Options = current.Options, Tags = current.Tags,
+        });
+        if (check.Any) return ApiProblem.Validation(check.ToDictionary());
+        return await Act(id, http, grains, (p, who) => p.UpdateAsync(new ProjectPatch { Objects = rules }, who));
     }
 
     private static async Task<IResult> Schema(string id, HttpContext http, IGrainFactory grains)
