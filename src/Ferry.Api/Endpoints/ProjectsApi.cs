@@ -265,7 +265,7 @@ public static class ProjectsApi
         return Results.Ok(await grains.GetGrain<IProjectGrain>(id).GetDdlsAsync());
     }
 
-    private static async Task<ProjectView?> Find(string id, HttpContext http, IGrainFactory grains)
+    internal static async Task<ProjectView?> Find(string id, HttpContext http, IGrainFactory grains)
     {
         var p = await grains.GetGrain<IProjectGrain>(id).GetAsync();
         return p is not null && p.TenantId == http.Principal().TenantId ? p : null;

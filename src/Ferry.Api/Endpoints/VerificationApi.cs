@@ -26,15 +26,13 @@ public static class VerificationApi
         g.MapGet("/{table}/diff", Diff);
         g.MapPost("/reverify", async (string id, HttpContext http, IGrainFactory grains) =>
         {
-            var p = await grains.GetGrain<IProjectGrain>(id).GetAsync();
-            if (p is null || p.TenantId != http.Principal().TenantId) return ApiProblem.NotFound("project", id);
+            if (await ProjectsApi.Find(id, http, grains) is null) return ApiProblem.NotFound("project", id);
             var result = await grains.GetGrain<IProjectGrain>(id).ReverifyAsync(http.Principal().UserName);
             return result.Ok ? Results.Ok(result.Project) : ApiProblem.Conflict(result.ErrorCode!, result.ErrorMessage!);
         });
         g.MapPost("/skip", async (string id, HttpContext http, IGrainFactory grains) =>
         {
-            var p = await grains.GetGrain<IProjectGrain>(id).GetAsync();
-            if (p is null || p.TenantId != http.Principal().TenantId) return ApiProblem.NotFound("project", id);
+            if (await ProjectsApi.Find(id, http, grains) is null) return ApiProblem.NotFound("project", id);
             var result = await grains.GetGrain<IProjectGrain>(id).SkipVerifyAsync(http.Principal().UserName);
             return result.Ok ? Results.Ok(result.Project) : ApiProblem.Conflict(result.ErrorCode!, result.ErrorMessage!);
         });
@@ -43,8 +41,8 @@ public static class VerificationApi
 
     private static async Task<IResult> Diff(string id, string table, HttpContext http, IGrainFactory grains, ConnectorCatalog catalog)
     {
-        var project = await grains.GetGrain<IProjectGrain>(id).GetAsync();
-        if (project is null || project.TenantId != http.Principal().TenantId) return ApiProblem.NotFound("project", id);
+        var project = await ProjectsApi.Find(id, http, grains);
+        if (project is null) return ApiProblem.NotFound("project", id);
         var progress = (await grains.GetGrain<IProjectGrain>(id).GetObjectsAsync()).FirstOrDefault(t => $"{t.Database}.{t.Table}" == table);
         if (progress is null)
             return ApiProblem.Create(StatusCodes.Status404NotFound, "verification.table-not-found", "No such table", $"project {id} has no table '{table}' (use database.table)");

@@ -99,11 +99,6 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
         await using var dump = client;
         using var cancel = ct.Register(() => _ = client.DisposeAsync());
         (uint Domain, uint Server, ulong Sequence)? current = null;
-        void Committed()
-        {
-            if (current is { } c) gtid.Apply(c.Domain, c.Server, c.Sequence);
-            current = null;
-        }
 
         var tables = new Dictionary<ulong, TableMap>();
         var checksum = false;
@@ -112,6 +107,20 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
         var postHeaderTableMap = 8;
         List<RowChange>? rows = null;
         var inTransaction = false;
+        void Committed()
+        {
+            if (current is { } c) gtid.Apply(c.Domain, c.Server, c.Sequence);
+            current = null;
+        }
+        // XID, or COMMIT for engines without XA: the transaction's rows, or a heartbeat when none were in scope.
+        ChangeEvent EndTransaction(uint logPos, DateTimeOffset at)
+        {
+            Committed(); // before formatting: the position after a commit includes its GTID
+            var committed = rows ?? [];
+            rows = null;
+            inTransaction = false;
+            return Commit(committed, Format(file, logPos, gtid), at);
+        }
 
         while (true)
         {
@@ -194,14 +203,8 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
                         : throw new FerryException("binlog.protocol", $"rows for unknown table id {id} at {file}:{header.LogPos}"), inScope, rows);
                     continue;
                 case EventType.Xid:
-                {
-                    Committed();
-                    var committed = rows ?? [];
-                    rows = null;
-                    inTransaction = false;
-                    yield return Commit(committed, Format(file, header.LogPos, gtid), timestamp);
+                    yield return EndTransaction(header.LogPos, timestamp);
                     continue;
-                }
                 case EventType.Query:
                 {
                     var (database, sql) = ParseQuery(payload);
@@ -214,11 +217,7 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
                     }
                     if (trimmed.Equals("COMMIT", StringComparison.OrdinalIgnoreCase))
                     {
-                        Committed();
-                        var committed = rows ?? [];
-                        rows = null;
-                        inTransaction = false;
-                        yield return Commit(committed, Format(file, header.LogPos, gtid), timestamp);
+                        yield return EndTransaction(header.LogPos, timestamp);
                         continue;
                     }
                     if (trimmed.Equals("ROLLBACK", StringComparison.OrdinalIgnoreCase))
