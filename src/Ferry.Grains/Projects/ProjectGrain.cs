@@ -361,6 +361,8 @@ public sealed class ProjectGrain(
 
     private async Task IntegrationStepDoneAsync(ComponentReport report, HashSet<string> known)
     {
+        // A late report from a round that already finished changes nothing.
+        if (S.IntegrationStep is null || !report.ComponentId.EndsWith($"-{S.Integration}", StringComparison.Ordinal)) return;
         if (S.IntegrationStep == StageNames.Schema)
         {
             S.IntegratingTables = report.Tables.Select(t => $"{t.Database}.{t.Table}").Where(k => !known.Contains(k)).ToList();
