@@ -27,6 +27,10 @@ mariadb_up() { # name port time-zone charset [binlog: on|off]
   if mariadb-admin --socket="$sock" -uroot -p"$FERRY_DB_PASSWORD" ping >/dev/null 2>&1; then
     echo "$name: already running on 127.0.0.1:$port"; return
   fi
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "$name: port $port is already taken by another server; stop it or choose another port (see infra/env.sh)" >&2
+    exit 1
+  fi
   mkdir -p "$dir/binlog"
   cat > "$dir/my.cnf" <<CNF
 [mariadbd]
@@ -79,6 +83,10 @@ pg_up() { # name port
   local name=$1 port=$2 dir=$FERRY_STATE/$1
   if [[ -f $dir/data/postmaster.pid ]] && runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
     echo "$name: already running on 127.0.0.1:$port"; return
+  fi
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "$name: port $port is already taken by another server; stop it or choose another port (see infra/env.sh)" >&2
+    exit 1
   fi
   mkdir -p "$dir"
   chown postgres:postgres "$dir"
