@@ -145,6 +145,39 @@ public sealed class BadInputTests(BadInputNode fixture) : IClassFixture<BadInput
     }
 
     [Fact]
+    public async Task A_binlog_kept_shorter_than_the_copy_may_take_fails_the_precheck()
+    {
+        var db = TestServers.UniqueName("retention");
+        await TestServers.ExecAsync(TestServers.MariaDbSource, $"CREATE DATABASE `{db}`; CREATE TABLE `{db}`.t (id INT PRIMARY KEY)");
+        await using var c = await TestServers.OpenAsync(TestServers.MariaDbSource);
+        await using (var get = new MySqlConnector.MySqlCommand("SELECT @@GLOBAL.binlog_expire_logs_seconds", c))
+        {
+            var previous = Convert.ToInt64(await get.ExecuteScalarAsync());
+            try
+            {
+                await using (var set = new MySqlConnector.MySqlCommand("SET GLOBAL binlog_expire_logs_seconds = 120", c)) await set.ExecuteNonQueryAsync();
+                var before = await ProjectCountAsync();
+                var scenario = new Scenario(_api);
+                var src = await scenario.CreateDataSourceAsync("short-retention", TestServers.MariaDbSource);
+                var dst = await scenario.CreateDataSourceAsync("dest", TestServers.MariaDbDest);
+                var (status, body) = await _api.PostAsync("/api/v1/projects", Scenario.MigrationBody("p", src, dst, db));
+                AssertProblem(status, body, 422, "datasource.binlog-retention");
+                Assert.Contains("binlog_expire_logs_seconds", body!["detail"]!.GetValue<string>());
+                Assert.Equal(before, await ProjectCountAsync());
+                // Without incremental the log does not matter.
+                var (copyOnly, _) = await _api.PostAsync("/api/v1/projects", Scenario.MigrationBody("p", src, dst, db, ["schema", "full"]));
+                Assert.Equal(201, copyOnly);
+            }
+            finally
+            {
+                await using var restore = new MySqlConnector.MySqlCommand($"SET GLOBAL binlog_expire_logs_seconds = {previous}", c);
+                await restore.ExecuteNonQueryAsync();
+                await TestServers.ExecAsync(TestServers.MariaDbSource, $"DROP DATABASE IF EXISTS `{db}`");
+            }
+        }
+    }
+
+    [Fact]
     public async Task Invalid_stages_and_options_are_all_named()
     {
         var scenario = new Scenario(_api);

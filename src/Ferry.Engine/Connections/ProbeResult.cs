@@ -4,4 +4,5 @@ namespace Ferry.Engine.Connections;
 public sealed record ProbeCheck(string Name, bool Ok, string Detail);
 
 /// <summary>Outcome of testing a data source: reachable, credentials, and what CDC needs.</summary>
-public sealed record ProbeResult(bool Ok, string? ServerVersion, IReadOnlyList<ProbeCheck> Checks);
+/// <param name="LogRetention">How long the source keeps its change log: zero when it never purges it, null when unknown.</param>
+public sealed record ProbeResult(bool Ok, string? ServerVersion, IReadOnlyList<ProbeCheck> Checks, TimeSpan? LogRetention = null);

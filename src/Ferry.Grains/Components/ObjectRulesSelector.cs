@@ -3,7 +3,7 @@ using Ferry.Engine.Objects;
 
 namespace Ferry.Grains.Components;
 
-internal static class ObjectRulesSelector
+public static class ObjectRulesSelector
 {
     /// <summary>The engine's selector for a project's object rules.</summary>
     public static ObjectSelector ToSelector(this ObjectRules rules) => new(

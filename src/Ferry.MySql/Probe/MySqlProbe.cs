@@ -46,10 +46,26 @@ public static class MySqlProbe
             var version = Convert.ToString(await ScalarAsync(c, "SELECT VERSION()", ct).ConfigureAwait(false)) ?? string.Empty;
             checks.Add(new ProbeCheck("version", true, version));
             var grants = await GrantsAsync(c, ct).ConfigureAwait(false);
-            if (asSource) await CheckSourceAsync(c, grants, checks, ct).ConfigureAwait(false);
-            else await CheckDestinationAsync(c, grants, checks, ct).ConfigureAwait(false);
-            return Result(checks, version);
+            if (!asSource)
+            {
+                await CheckDestinationAsync(c, grants, checks, ct).ConfigureAwait(false);
+                return Result(checks, version);
+            }
+            await CheckSourceAsync(c, grants, checks, ct).ConfigureAwait(false);
+            return Result(checks, version) with { LogRetention = await RetentionAsync(c, ct).ConfigureAwait(false) };
         }
+    }
+
+    /// <summary>binlog_expire_logs_seconds (MySQL 8, MariaDB 10.6+), else expire_logs_days; zero means binlogs are never purged.</summary>
+    private static async Task<TimeSpan?> RetentionAsync(MySqlConnection c, CancellationToken ct)
+    {
+        if (await VariableAsync(c, "binlog_expire_logs_seconds", ct).ConfigureAwait(false) is { } seconds
+            && double.TryParse(seconds, System.Globalization.CultureInfo.InvariantCulture, out var s) && s > 0)
+            return TimeSpan.FromSeconds(s);
+        if (await VariableAsync(c, "expire_logs_days", ct).ConfigureAwait(false) is { } days
+            && double.TryParse(days, System.Globalization.CultureInfo.InvariantCulture, out var d))
+            return TimeSpan.FromDays(d);
+        return null;
     }
 
     private static ProbeResult Result(List<ProbeCheck> checks, string? version) => new(checks.All(x => x.Ok), version, checks);
