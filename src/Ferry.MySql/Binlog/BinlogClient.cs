@@ -47,7 +47,6 @@ public sealed class BinlogClient : IAsyncDisposable
         if (reply.Length > 0 && reply[0] == 0xFF && BitConverter.ToUInt16(reply, 1) == 1045)
             throw new FerryException("binlog.auth-failed", $"the server rejected user '{user}' with the given password");
         PacketChannel.ThrowIfError(reply, "logging in");
-        _ = plugin;
     }
 
     /// <summary>Runs a statement that returns no rows the caller needs (SET, …); any result set is read and dropped.</summary>

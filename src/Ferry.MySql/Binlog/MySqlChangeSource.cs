@@ -141,13 +141,11 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
             {
                 // The description says whether events carry a CRC32 and how long post-headers are.
                 var body = raw.AsSpan(EventHeader.Size);
-                var headerLength = body[2 + 50 + 4];
                 var postHeaders = body[(2 + 50 + 4 + 1)..];
                 checksum = body.Length > 0 && body[^5] == 1;
                 seenDescription = true;
                 postHeaderTableMap = postHeaders[(int)EventType.TableMap - 1];
                 postHeaderRows = postHeaders[(int)EventType.WriteRowsV1 - 1];
-                _ = headerLength;
                 continue;
             }
             var end = raw.Length;

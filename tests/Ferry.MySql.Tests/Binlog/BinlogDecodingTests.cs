@@ -1,4 +1,3 @@
-using System.Globalization;
 using Ferry.Engine.Changes;
 using Ferry.Engine.Errors;
 using Ferry.MySql.Binlog;
@@ -194,6 +193,5 @@ public sealed class BinlogDecodingTests : IAsyncLifetime
             await foreach (var _ in NewSource().ReadAsync(new LogPosition("mariadb-bin.999999:4"), _ => true, CancellationToken.None)) { }
         });
         Assert.Equal("binlog.position-invalid", missing.Code);
-        _ = CultureInfo.InvariantCulture;
     }
 }
