@@ -117,15 +117,19 @@ public sealed class AccountsAndProjectEditTests(AccountsNode fixture) : IClassFi
         using var http = new HttpClient { BaseAddress = fixture.Node.BaseAddress };
         http.DefaultRequestHeaders.Authorization = new System.Net.Http.Headers.AuthenticationHeaderValue("Bearer", fixture.Node.AdminKey);
         var csv = await http.GetStringAsync($"/api/v1/projects/{id}/objects/export");
-        Assert.Equal("database,table,destDatabase,destTable\r\nshop,*,shop_new,*\r\n", csv);
+        Assert.Equal("database,table,destDatabase,destTable,filter,columns\r\nshop,*,shop_new,*,,\r\n", csv);
 
-        var edited = csv + "crm,\"users,old\",people_db,people\r\n";
+        var edited = csv + "crm,\"users,old\",people_db,people,\"id > 5 AND name <> 'a,b'\",id;name\r\n";
         var imported = await http.PostAsync($"/api/v1/projects/{id}/objects/import", new StringContent(edited, System.Text.Encoding.UTF8, "text/csv"));
         Assert.Equal(200, (int)imported.StatusCode);
         var project = await _admin.GetOkAsync($"/api/v1/projects/{id}");
         Assert.Equal("shop_new", project["objects"]!["rename"]!["shop"]!.GetValue<string>());
         Assert.Equal("people_db.people", project["objects"]!["rename"]!["crm.users,old"]!.GetValue<string>());
         Assert.Equal(["shop", "crm"], project["objects"]!["include"]!.AsArray().Select(p => p!["database"]!.GetValue<string>()));
+        Assert.Equal("id > 5 AND name <> 'a,b'", project["objects"]!["filters"]!["crm.users,old"]!.GetValue<string>());
+        Assert.Equal(["id", "name"], project["objects"]!["columns"]!["crm.users,old"]!.AsArray().Select(c => c!.GetValue<string>()));
+        var again = await http.GetStringAsync($"/api/v1/projects/{id}/objects/export");
+        Assert.Contains("crm,\"users,old\",people_db,people,\"id > 5 AND name <> 'a,b'\",id;name\r\n", again);
 
         var bad = await http.PostAsync($"/api/v1/projects/{id}/objects/import", new StringContent("db,table\nx", System.Text.Encoding.UTF8, "text/csv"));
         Assert.Equal(422, (int)bad.StatusCode);

@@ -11,7 +11,10 @@ namespace Ferry.TestSupport;
 /// </summary>
 public static class MySqlTableComparer
 {
-    public static async Task<IReadOnlyList<string>> ReadCanonicalRowsAsync(string connectionString, string database, string table)
+    /// <param name="columns">Only these columns (default: all of them).</param>
+    /// <param name="where">Only rows matching this condition, written by the test (default: all rows).</param>
+    public static async Task<IReadOnlyList<string>> ReadCanonicalRowsAsync(string connectionString, string database, string table,
+        IReadOnlyList<string>? only = null, string? where = null)
     {
         await using var c = await TestServers.OpenAsync(connectionString, database);
         await using (var tz = new MySqlCommand("SET time_zone = '+00:00'", c)) await tz.ExecuteNonQueryAsync();
@@ -25,10 +28,11 @@ public static class MySqlTableComparer
             while (await r.ReadAsync()) columns.Add(r.GetString(0));
         }
         if (columns.Count == 0) throw new InvalidOperationException($"table {database}.{table} not found");
+        if (only is not null) columns = columns.Where(c => only.Contains(c, StringComparer.OrdinalIgnoreCase)).ToList();
         var select = string.Join(", ", columns.Select(col => $"HEX(CAST({Q(col)} AS BINARY))"));
         var order = string.Join(", ", columns.Select(col => $"CAST({Q(col)} AS BINARY)"));
         var rows = new List<string>();
-        await using (var cmd = new MySqlCommand($"SELECT {select} FROM {Q(database)}.{Q(table)} ORDER BY {order}", c))
+        await using (var cmd = new MySqlCommand($"SELECT {select} FROM {Q(database)}.{Q(table)}{(where is null ? "" : " WHERE " + where)} ORDER BY {order}", c))
         {
             await using var r = await cmd.ExecuteReaderAsync();
             while (await r.ReadAsync())

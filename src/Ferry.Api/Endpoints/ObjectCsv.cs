@@ -4,29 +4,37 @@ using Ferry.Abstractions.Projects;
 namespace Ferry.Api.Endpoints;
 
 /// <summary>
-/// Object settings as CSV (<c>database,table,destDatabase,destTable</c>): one row per table, or per
-/// table pattern before the project has resolved its tables. Importing builds include rules and
-/// renames from the rows.
+/// Object settings as CSV (<c>database,table,destDatabase,destTable,filter,columns</c>): one row per
+/// table, or per table pattern before the project has resolved its tables; <c>columns</c> lists a
+/// column subset separated by <c>;</c>. Importing builds include rules, renames, row filters and
+/// column subsets from the rows; files with only the first four fields are accepted too.
 /// </summary>
 public static class ObjectCsv
 {
-    public const string Header = "database,table,destDatabase,destTable";
+    public const string Header = "database,table,destDatabase,destTable,filter,columns";
+    private const string ShortHeader = "database,table,destDatabase,destTable";
 
     public static string Export(ProjectView project, IReadOnlyList<TableProgress> tables)
     {
         var sb = new StringBuilder(Header).Append("\r\n");
         if (tables.Count > 0)
             foreach (var t in tables.OrderBy(t => t.Database).ThenBy(t => t.Table))
-                Row(sb, t.Database, t.Table, t.DestDatabase, t.DestTable);
+                Row(sb, [t.Database, t.Table, t.DestDatabase, t.DestTable, .. Shape(project.Objects, t.Database, t.Table)]);
         else
             foreach (var p in project.Objects.Include)
             foreach (var table in p.Tables)
             {
                 var destDb = project.Objects.Rename.GetValueOrDefault(p.Database, p.Database);
                 var full = project.Objects.Rename.GetValueOrDefault($"{p.Database}.{table}");
-                Row(sb, p.Database, table, full?.Split('.')[0] ?? destDb, full?.Split('.', 2)[1] ?? table);
+                Row(sb, [p.Database, table, full?.Split('.')[0] ?? destDb, full?.Split('.', 2)[1] ?? table, .. Shape(project.Objects, p.Database, table)]);
             }
         return sb.ToString();
+    }
+
+    private static string[] Shape(ObjectRules rules, string database, string table)
+    {
+        var key = $"{database}.{table}";
+        return [rules.Filters.GetValueOrDefault(key) ?? "", rules.Columns.TryGetValue(key, out var c) ? string.Join(";", c) : ""];
     }
 
     /// <summary>Object rules from CSV rows; every problem is reported with its line number.</summary>
@@ -34,20 +42,28 @@ public static class ObjectCsv
     {
         var errors = new Dictionary<string, string[]>();
         var lines = Parse(csv);
-        if (lines.Count == 0 || string.Join(",", lines[0]).Replace(" ", "") != Header)
+        var header = lines.Count == 0 ? "" : string.Join(",", lines[0]).Replace(" ", "");
+        if (header != Header && header != ShortHeader)
         {
             errors["csv"] = [$"the first line must be the header '{Header}'"];
             return (null, errors);
         }
+        var width = header == Header ? 6 : 4;
         var rules = new ObjectRules();
         for (var i = 1; i < lines.Count; i++)
         {
             var f = lines[i];
             if (f.Count == 1 && f[0].Length == 0) continue;
-            if (f.Count != 4 || f.Take(2).Any(string.IsNullOrWhiteSpace))
+            if (f.Count != width || f.Take(2).Any(string.IsNullOrWhiteSpace))
             {
-                errors[$"line {i + 1}"] = ["a row has four fields: database, table (pattern), destination database, destination table"];
+                errors[$"line {i + 1}"] = [$"a row has {width} fields, as the header: {header}"];
                 continue;
+            }
+            if (width == 6)
+            {
+                var key = $"{f[0].Trim()}.{f[1].Trim()}";
+                if (f[4].Trim().Length > 0) rules.Filters[key] = f[4].Trim();
+                if (f[5].Trim().Length > 0) rules.Columns[key] = f[5].Split(';').Select(c => c.Trim()).ToList();
             }
             var (db, table, destDb, destTable) = (f[0].Trim(), f[1].Trim(), f[2].Trim(), f[3].Trim());
             var include = rules.Include.FirstOrDefault(p => p.Database == db);

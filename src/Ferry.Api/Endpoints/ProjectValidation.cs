@@ -1,11 +1,21 @@
 using Ferry.Abstractions.Projects;
 using Ferry.Api.Problems;
+using Ferry.Engine.Filters;
 
 namespace Ferry.Api.Endpoints;
 
 /// <summary>Checks a project request field by field, naming every problem at once.</summary>
 public static class ProjectValidation
 {
+    /// <summary>Filters and column subsets are keyed by one source table: <c>database.table</c>, no wildcards.</summary>
+    private static string? TableKeyProblem(string key)
+    {
+        var parts = key.Split('.');
+        if (parts.Length != 2 || parts.Any(string.IsNullOrWhiteSpace)) return "the key must be 'database.table' of a source table";
+        if (key.Contains('*') || key.Contains('?')) return "the key names one table: wildcards are not allowed here";
+        return null;
+    }
+
     public static ValidationErrors Validate(ProjectRequest r)
     {
         var e = new ValidationErrors();
@@ -46,8 +56,19 @@ public static class ProjectValidation
                     e.Add($"objects.rename.{from}", "a rename target is 'database' or 'database.table'");
                 if (from.Split('.').Length > 2) e.Add($"objects.rename.{from}", "a rename source is 'database' or 'database.table'");
             }
-            if (o.Filters.Count > 0) e.Add("objects.filters", "row filters are not supported yet");
-            if (o.Columns.Count > 0) e.Add("objects.columns", "column subsets are not supported yet");
+            foreach (var (table, filter) in o.Filters)
+            {
+                if (TableKeyProblem(table) is { } bad) e.Add($"objects.filters.{table}", bad);
+                else if (filter is null) e.Add($"objects.filters.{table}", "the filter is empty");
+                else if (RowFilter.Validate(filter) is { } why) e.Add($"objects.filters.{table}", why);
+            }
+            foreach (var (table, columns) in o.Columns)
+            {
+                if (TableKeyProblem(table) is { } bad) e.Add($"objects.columns.{table}", bad);
+                else if (columns is null || columns.Count == 0) e.Add($"objects.columns.{table}", "name at least one column (leave the table out of objects.columns to move all of them)");
+                else if (columns.Any(string.IsNullOrWhiteSpace)) e.Add($"objects.columns.{table}", "a column name is empty");
+                else if (columns.Distinct(StringComparer.OrdinalIgnoreCase).Count() != columns.Count) e.Add($"objects.columns.{table}", "a column is listed twice");
+            }
         }
 
         var opt = r.Options;

@@ -48,7 +48,7 @@ public sealed class Verifier(ISnapshotSource source, ISnapshotSource dest, IRead
         var missingColumn = compared.Where((_, i) => dstCols[i] < 0).ToList();
         if (missingColumn.Count > 0)
             throw new FerryException("verify.column-missing", $"destination table {mapping.Target} lacks column(s) {string.Join(", ", missingColumn)}");
-        if (src.Key.Count == 0) return await VerifyWholeTableAsync(index, src, dst, srcCols, dstCols, ct);
+        if (src.Key.Count == 0) return await VerifyWholeTableAsync(index, src, dst, srcCols, dstCols, mapping.Filter, ct);
         var srcKey = src.KeyOrdinals();
         var dstKey = src.Key.Select(dst.IndexOf).ToArray();
         // Compare over the destination's definition read with the source's key order.
@@ -59,7 +59,7 @@ public sealed class Verifier(ISnapshotSource source, ISnapshotSource dest, IRead
         foreach (var range in await source.PlanChunksAsync(src, FullCopier.RowsPerChunk, ct))
         {
             var diff = await ChunkComparison.CompareAsync(
-                source.ReadChunkAsync(src, range, ct), dest.ReadChunkAsync(dstForRanges, range, ct),
+                source.ReadChunkAsync(src, range, ct, mapping.Filter), dest.ReadChunkAsync(dstForRanges, range, ct),
                 srcKey, srcCols, dstKey, dstCols, ct);
             sourceRows += diff.SourceRows;
             destRows += diff.DestRows;
@@ -74,7 +74,7 @@ public sealed class Verifier(ISnapshotSource source, ISnapshotSource dest, IRead
             await Task.Delay(RecheckDelay, ct);
             var keys = mismatched.Concat(missing).Concat(extra).ToList();
             var again = await ChunkComparison.CompareAsync(
-                source.ReadRowsAsync(src, keys, ct), dest.ReadRowsAsync(dstForRanges, keys, ct),
+                source.ReadRowsAsync(src, keys, ct, mapping.Filter), dest.ReadRowsAsync(dstForRanges, keys, ct),
                 srcKey, srcCols, dstKey, dstCols, ct);
             (mismatched, missing, extra) = (again.Mismatched.ToList(), again.MissingInDest.ToList(), again.ExtraInDest.ToList());
         }
@@ -82,14 +82,14 @@ public sealed class Verifier(ISnapshotSource source, ISnapshotSource dest, IRead
     }
 
     /// <summary>A table without a key is compared whole, as a multiset of rows, and read again while it differs.</summary>
-    private async Task<TableVerdict> VerifyWholeTableAsync(int index, TableSchema src, TableSchema dst, int[] srcCols, int[] dstCols, CancellationToken ct)
+    private async Task<TableVerdict> VerifyWholeTableAsync(int index, TableSchema src, TableSchema dst, int[] srcCols, int[] dstCols, Filters.RowFilter? filter, CancellationToken ct)
     {
         var all = new KeyRange(null, null);
         ChunkDiff diff;
         var round = 0;
         while (true)
         {
-            diff = await ChunkComparison.CompareRowsAsync(source.ReadChunkAsync(src, all, ct), dest.ReadChunkAsync(dst, all, ct), srcCols, dstCols, ct);
+            diff = await ChunkComparison.CompareRowsAsync(source.ReadChunkAsync(src, all, ct, filter), dest.ReadChunkAsync(dst, all, ct), srcCols, dstCols, ct);
             if (diff.IsEmpty || round++ >= Rechecks) break;
             await Task.Delay(RecheckDelay, ct);
         }

@@ -4,9 +4,24 @@ using Ferry.Engine.Schema;
 namespace Ferry.Engine.Connections;
 
 /// <summary>How a source table lands in the destination.</summary>
-/// <param name="Source">The source table definition (row images follow its column order).</param>
+/// <param name="Source">The columns that move, with the source's key: the whole source table, or the column subset the object rules name.</param>
 /// <param name="Target">The destination table name.</param>
-public sealed record TableMapping(TableSchema Source, TableName Target);
+/// <param name="Filter">Only rows for which it holds move (object rules <c>filters</c>); null: every row.</param>
+/// <param name="Full">The whole source table when <paramref name="Source"/> is a column subset; null otherwise.</param>
+public sealed record TableMapping(TableSchema Source, TableName Target, Filters.RowFilter? Filter = null, TableSchema? Full = null)
+{
+    /// <summary>The definition the source's change log follows: row images hold all its columns in its order.</summary>
+    public TableSchema Logged => Full ?? Source;
+
+    /// <summary>A row image of <see cref="Logged"/> cut down to the columns of <see cref="Source"/>.</summary>
+    public object?[] Project(object?[] image)
+    {
+        if (Full is null) return image;
+        var row = new object?[Source.Columns.Count];
+        for (var i = 0; i < row.Length; i++) row[i] = image[Full.IndexOf(Source.Columns[i].Name)];
+        return row;
+    }
+}
 
 /// <summary>Writes to a destination: schema, bulk rows, and change batches with their checkpoint.</summary>
 public interface IDestination

@@ -1,4 +1,5 @@
 using Ferry.Engine.Copy;
+using Ferry.Engine.Filters;
 using Ferry.Engine.Schema;
 
 namespace Ferry.Engine.Connections;
@@ -21,9 +22,20 @@ public interface ISnapshotSource
     /// <summary>Splits a table into consecutive key ranges of about <paramref name="rowsPerChunk"/> rows covering every row.</summary>
     Task<IReadOnlyList<KeyRange>> PlanChunksAsync(TableSchema table, int rowsPerChunk, CancellationToken ct);
 
-    /// <summary>Rows of one chunk in key order, every column in ordinal order, as <see cref="Changes.RowValues"/> types.</summary>
-    IAsyncEnumerable<object?[]> ReadChunkAsync(TableSchema table, KeyRange range, CancellationToken ct);
+    /// <summary>
+    /// Rows of one chunk in key order, every column of <paramref name="table"/> in ordinal order, as
+    /// <see cref="Changes.RowValues"/> types; with <paramref name="filter"/>, only the rows it accepts
+    /// (it may read any column of the stored table, also ones <paramref name="table"/> leaves out).
+    /// </summary>
+    IAsyncEnumerable<object?[]> ReadChunkAsync(TableSchema table, KeyRange range, CancellationToken ct, RowFilter? filter = null);
 
-    /// <summary>Rows with exactly these keys (verification re-checks).</summary>
-    IAsyncEnumerable<object?[]> ReadRowsAsync(TableSchema table, IReadOnlyList<object?[]> keys, CancellationToken ct);
+    /// <summary>Rows with exactly these keys (verification re-checks), of those <paramref name="filter"/> accepts.</summary>
+    IAsyncEnumerable<object?[]> ReadRowsAsync(TableSchema table, IReadOnlyList<object?[]> keys, CancellationToken ct, RowFilter? filter = null);
+
+    /// <summary>
+    /// Which of <paramref name="rows"/> (images of <paramref name="table"/>, all its columns in order) the
+    /// filter accepts, decided by the source engine itself so that changed rows are judged exactly as the
+    /// full copy judged the rows it read.
+    /// </summary>
+    Task<bool[]> MatchAsync(TableSchema table, RowFilter filter, IReadOnlyList<object?[]> rows, CancellationToken ct);
 }

@@ -30,7 +30,7 @@ public sealed class FullCopier(ISnapshotSource source, IDestination destination,
         {
             var chunk = plan[index];
             var mapping = tables[chunk.Table];
-            var rows = await destination.BulkLoadAsync(mapping, source.ReadChunkAsync(mapping.Source, chunk.Range, token), token);
+            var rows = await destination.BulkLoadAsync(mapping, source.ReadChunkAsync(mapping.Source, chunk.Range, token, mapping.Filter), token);
             await chunkDone(index, rows);
         });
     }

@@ -27,6 +27,12 @@ public sealed class SchemaPreparer(ISnapshotSource source, IDestination destinat
             }
         }
         CheckTargetsAreDistinct(tables);
+        // A filter or column list for a table the rules do not select is almost always a typing mistake:
+        // ignoring it would move rows or columns the user meant to hold back.
+        var unmatched = selector.UnmatchedTableKeys(tables).ToList();
+        if (unmatched.Count > 0)
+            throw new FerryException("objects.unknown-table",
+                $"objects.filters/objects.columns name {string.Join(", ", unmatched)}, which the include/exclude rules do not select (keys are 'database.table' of the source)");
         return tables;
     }
 
@@ -41,7 +47,7 @@ public sealed class SchemaPreparer(ISnapshotSource source, IDestination destinat
             ct.ThrowIfCancellationRequested();
             var schema = await source.ReadTableAsync(name, ct)
                 ?? throw new FerryException("schema.table-missing", $"source table {name} disappeared while preparing the schema");
-            var mapping = new TableMapping(schema, selector.Target(name));
+            var mapping = selector.Map(schema);
             PreparedTable result;
             if (!createTables) result = new PreparedTable(mapping, null, null);
             else

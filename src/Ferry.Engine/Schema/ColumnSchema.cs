@@ -10,6 +10,7 @@ namespace Ferry.Engine.Schema;
 /// <param name="IsGenerated">Computed by the engine (never written by Ferry).</param>
 /// <param name="Precision">Fractional-second digits for temporal types, or numeric precision.</param>
 /// <param name="Scale">Numeric scale.</param>
+/// <param name="Collation">Collation of a text column, when the engine reports one.</param>
 public sealed record ColumnSchema(
     string Name,
     string DataType,
@@ -19,4 +20,5 @@ public sealed record ColumnSchema(
     string? Charset = null,
     bool IsGenerated = false,
     int Precision = 0,
-    int Scale = 0);
+    int Scale = 0,
+    string? Collation = null);

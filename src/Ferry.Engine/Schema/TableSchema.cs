@@ -19,4 +19,22 @@ public sealed record TableSchema(
     }
 
     public int[] KeyOrdinals() => Key.Select(IndexOf).ToArray();
+
+    /// <summary>
+    /// The table cut down to <paramref name="columns"/> (kept in ordinal order). The key must be among them,
+    /// since rows are matched by it; generated columns are kept only when they are named.
+    /// </summary>
+    public TableSchema Project(IReadOnlyCollection<string> columns)
+    {
+        var unknown = columns.Where(c => IndexOf(c) < 0).ToList();
+        if (unknown.Count > 0)
+            throw new Errors.FerryException("objects.columns-unknown",
+                $"objects.columns of {Name} names column(s) {string.Join(", ", unknown)} that the table does not have");
+        var missingKey = Key.Where(k => !columns.Contains(k, StringComparer.OrdinalIgnoreCase)).ToList();
+        if (missingKey.Count > 0)
+            throw new Errors.FerryException("objects.columns-key",
+                $"objects.columns of {Name} must include its key column(s) {string.Join(", ", missingKey)}: rows are matched by them");
+        var kept = Columns.Where(c => columns.Contains(c.Name, StringComparer.OrdinalIgnoreCase)).ToList();
+        return this with { Columns = kept };
+    }
 }

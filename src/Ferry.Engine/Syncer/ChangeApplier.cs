@@ -16,6 +16,7 @@ namespace Ferry.Engine.Syncer;
 /// <param name="schemas">Reads the destination's tables: after a DDL statement ran there, its result is the
 /// definition the following row images have (the source itself may already be further on).</param>
 /// <param name="selector">Decides whether a table created while streaming is migrated; null: none is.</param>
+/// <param name="sourceRows">The source as a snapshot source: judges changed rows of tables with a row filter.</param>
 public sealed class ChangeApplier(
     IChangeSource source,
     IDestination destination,
@@ -24,7 +25,8 @@ public sealed class ChangeApplier(
     LogPosition startPosition,
     (LogPosition From, LogPosition To)? skip = null,
     ISnapshotSource? schemas = null,
-    Objects.ObjectSelector? selector = null)
+    Objects.ObjectSelector? selector = null,
+    ISnapshotSource? sourceRows = null)
 {
     private const int MaxRowsPerBatch = 5_000;
     private const int MaxTransactionsPerBatch = 1_000;
@@ -132,8 +134,9 @@ public sealed class ChangeApplier(
         async Task FlushAsync()
         {
             if (batch.Count == 0) return;
-            await destination.ApplyAsync(batch, t => _map.GetValueOrDefault(t), stream, checkpoint, ct);
-            foreach (var tx in batch)
+            var shaped = await ShapeAsync(batch, ct);
+            await destination.ApplyAsync(shaped, t => _map.GetValueOrDefault(t), stream, checkpoint, ct);
+            foreach (var tx in shaped)
                 foreach (var r in tx.Rows)
                 {
                     rowsSinceRate++;
@@ -148,6 +151,58 @@ public sealed class ChangeApplier(
             written = checkpoint;
             lastWrite.Restart();
         }
+    }
+
+    /// <summary>
+    /// Applies the object rules' row filters and column subsets to a batch. A change is written as the
+    /// state it leaves its row in: a row whose new image passes the filter is upserted, a row that leaves
+    /// the filter is deleted by key, and a change whose images both fail is dropped (the destination cannot
+    /// hold that row: the copy and every earlier change judged it the same way). Replaying from before the
+    /// copy therefore still converges. Images are then cut down to the migrated columns.
+    /// </summary>
+    private async Task<IReadOnlyList<TransactionEvent>> ShapeAsync(List<TransactionEvent> batch, CancellationToken ct)
+    {
+        if (!_map.Values.Any(m => m.Filter is not null || m.Full is not null)) return batch;
+        var passes = new Dictionary<object?[], bool>(ReferenceEqualityComparer.Instance);
+        foreach (var group in batch.SelectMany(t => t.Rows)
+                     .Where(r => _map.TryGetValue(r.Table, out var m) && m.Filter is not null).GroupBy(r => r.Table))
+        {
+            var m = _map[group.Key];
+            if (sourceRows is null)
+                throw new FerryException("writer.filter-unavailable", $"{group.Key} has a row filter but the writer has no source to judge rows with");
+            var images = group.SelectMany(r => new[] { r.Before, r.After }).OfType<object?[]>().ToList();
+            var verdicts = await sourceRows.MatchAsync(m.Logged, m.Filter!, images, ct);
+            for (var i = 0; i < images.Count; i++) passes[images[i]] = verdicts[i];
+        }
+
+        var shaped = new List<TransactionEvent>(batch.Count);
+        foreach (var tx in batch)
+        {
+            var rows = new List<RowChange>(tx.Rows.Count);
+            foreach (var r in tx.Rows)
+            {
+                if (!_map.TryGetValue(r.Table, out var m) || (m.Filter is null && m.Full is null))
+                {
+                    rows.Add(r);
+                    continue;
+                }
+                var beforeIn = r.Before is { } b && (m.Filter is null || passes[b]);
+                var afterIn = r.After is { } a && (m.Filter is null || passes[a]);
+                var change = (r.Kind, beforeIn, afterIn) switch
+                {
+                    (ChangeKind.Insert, _, true) => r with { After = m.Project(r.After!) },
+                    (ChangeKind.Delete, true, _) => r with { Before = m.Project(r.Before!) },
+                    // Entering the filter: without a key the destination has no row to update, so it is an insert.
+                    (ChangeKind.Update, false, true) when m.Source.Key.Count == 0 => new RowChange(r.Table, ChangeKind.Insert, null, m.Project(r.After!)),
+                    (ChangeKind.Update, _, true) => r with { Before = r.Before is null ? null : m.Project(r.Before), After = m.Project(r.After!) },
+                    (ChangeKind.Update, true, false) => new RowChange(r.Table, ChangeKind.Delete, m.Project(r.Before!), null),
+                    _ => null,
+                };
+                if (change is not null) rows.Add(change);
+            }
+            shaped.Add(tx with { Rows = rows });
+        }
+        return shaped;
     }
 
     /// <summary>The tables the writer currently follows: source name and destination name.</summary>
@@ -177,6 +232,12 @@ public sealed class ChangeApplier(
         }
         // Statements on tables the project does not migrate change nothing here.
         if (refs.Count == 0) return false;
+        // The statement is written for the whole source table; a destination holding a column subset
+        // would take columns it must not have, or lose ones it has. An operator decides.
+        if (plan.Kind is not (DdlKind.DropTable or DdlKind.TruncateTable) &&
+            refs.Any(r => _map.GetValueOrDefault(r.Table)?.Full is not null || selector?.Columns(r.Table) is not null))
+            throw new DdlBlockedException(ddl.Database, ddl.Statement, before, ddl.Position,
+                "the table is migrated with a column subset (objects.columns): apply the matching change on the destination by hand, then skip the statement");
         if (refs.Count != plan.Tables.Count && plan.Kind != DdlKind.DropTable)
             throw new DdlBlockedException(ddl.Database, ddl.Statement, before, ddl.Position, "it names tables that are not migrated");
 
@@ -197,7 +258,8 @@ public sealed class ChangeApplier(
             if (schema is null) _map.Remove(r.Table);
             else
             {
-                _map[r.Table] = new TableMapping(schema with { Name = r.Table }, targets[r.Table]);
+                var filter = _map.GetValueOrDefault(r.Table)?.Filter ?? selector?.Filter(r.Table);
+                _map[r.Table] = new TableMapping(schema with { Name = r.Table }, targets[r.Table], filter);
                 _databases.Add(r.Table.Database);
             }
         }
@@ -211,9 +273,9 @@ public sealed class ChangeApplier(
         {
             if (!_map.TryGetValue(row.Table, out var m)) continue;
             var width = (row.After ?? row.Before)?.Length ?? 0;
-            if (width != m.Source.Columns.Count)
+            if (width != m.Logged.Columns.Count)
                 throw new FerryException("schema.mismatch",
-                    $"a change to {row.Table} at {tx.Position} has {width} columns but its definition has {m.Source.Columns.Count}; " +
+                    $"a change to {row.Table} at {tx.Position} has {width} columns but its definition has {m.Logged.Columns.Count}; " +
                     "the table changed in a way the writer did not follow");
         }
     }

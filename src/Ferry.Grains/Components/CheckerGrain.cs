@@ -94,7 +94,7 @@ public sealed class CheckerGrain(
         var source = Catalog.For(src.Kind).OpenSnapshotSource(src);
         var destination = Catalog.For(dst.Kind).OpenDestination(dst);
         var self = Grains.GetGrain<ICheckerGrain>(Id);
-        var mappings = await TableMappings.ReadAsync(source, spec.Tables, ct);
+        var mappings = await TableMappings.ReadAsync(source, spec.Tables, spec.Objects, ct);
         var copier = new FullCopier(source, destination, mappings, spec.Concurrency);
 
         var records = await self.GetPlanAsync();
@@ -173,7 +173,7 @@ public sealed class CheckerGrain(
         var dst = Catalog.Open(spec.Destination);
         var source = Catalog.For(src.Kind).OpenSnapshotSource(src);
         var destReader = Catalog.For(dst.Kind).OpenDestinationReader(dst);
-        var mappings = await TableMappings.ReadAsync(source, spec.Tables, ct);
+        var mappings = await TableMappings.ReadAsync(source, spec.Tables, spec.Objects, ct);
         var verifier = new Verifier(source, destReader, mappings, spec.Concurrency);
         var tables = new List<TableProgress>();
         var gate = new SemaphoreSlim(1);

@@ -9,5 +9,5 @@ public static class ObjectRulesSelector
     public static ObjectSelector ToSelector(this ObjectRules rules) => new(
         rules.Include.Select(p => new ObjectFilter(p.Database, p.Tables)).ToList(),
         rules.Exclude.Select(p => new ObjectFilter(p.Database, p.Tables)).ToList(),
-        rules.Rename);
+        rules.Rename, rules.Filters, rules.Columns);
 }

@@ -26,10 +26,10 @@ public sealed class WriterGrain(
         var source = Catalog.For(src.Kind).OpenSnapshotSource(src);
         var changes = Catalog.For(src.Kind).OpenChangeSource(src, Id);
         var destination = Catalog.For(dst.Kind).OpenDestination(dst);
-        var mappings = await TableMappings.ReadAsync(source, spec.Tables, ct);
+        var mappings = await TableMappings.ReadAsync(source, spec.Tables, spec.Objects, ct);
         (LogPosition, LogPosition)? skip = spec is { SkipFrom: { } from, SkipTo: { } to } ? (new LogPosition(from), new LogPosition(to)) : null;
         var applier = new ChangeApplier(changes, destination, mappings, Id, new LogPosition(spec.StartPosition ?? ""), skip,
-            schemas: Catalog.For(dst.Kind).OpenDestinationReader(dst), selector: spec.Objects?.ToSelector());
+            schemas: Catalog.For(dst.Kind).OpenDestinationReader(dst), selector: spec.Objects?.ToSelector(), sourceRows: source);
         await applier.RunAsync(p => ReportAsync(spec, new ComponentReport
         {
             State = ComponentState.Running,

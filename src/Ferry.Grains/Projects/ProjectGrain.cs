@@ -136,6 +136,10 @@ public sealed class ProjectGrain(
                 $"tables can be brought into project {Id} only once its schema stage is done and when it streams changes");
         if (S.Status is ProjectStatus.Releasing or ProjectStatus.Released)
             return ProjectActionResult.Refused("project.invalid-transition", $"project {Id} is {S.Status}");
+        if (patch.Objects is { } next && S.Prepared && ChangedShapes(S.Spec.Objects, next) is { Count: > 0 } reshaped)
+            return ProjectActionResult.Refused("project.invalid-transition",
+                $"the row filter or column subset of {string.Join(", ", reshaped)} cannot change once the table is migrated: " +
+                "its rows on the destination were chosen by the old rules");
         var changed = new List<string>();
         if (patch.Name is { } name) { S.Spec.Name = name; changed.Add("name"); }
         if (patch.Tags is { } tags) { S.Spec.Tags = tags; changed.Add("tags"); }
@@ -159,6 +163,22 @@ public sealed class ProjectGrain(
         }
         if (changed.Count > 0) await state.WriteStateAsync();
         return new ProjectActionResult(View());
+    }
+
+    /// <summary>Migrated tables whose filter or column subset differs between two sets of rules.</summary>
+    private List<string> ChangedShapes(ObjectRules before, ObjectRules after)
+    {
+        static string Key(string k) => k.ToLowerInvariant();
+        static Dictionary<string, string> Index<T>(Dictionary<string, T> rules, Func<T, string> text) =>
+            rules.GroupBy(p => Key(p.Key)).ToDictionary(g => g.Key, g => text(g.First().Value));
+        var filters = Index(before.Filters, f => f);
+        var nextFilters = Index(after.Filters, f => f);
+        var columns = Index(before.Columns, c => string.Join("\n", c));
+        var nextColumns = Index(after.Columns, c => string.Join("\n", c));
+        return S.Tables.Select(t => $"{t.Database}.{t.Table}")
+            .Where(t => filters.GetValueOrDefault(Key(t)) != nextFilters.GetValueOrDefault(Key(t)) ||
+                        columns.GetValueOrDefault(Key(t)) != nextColumns.GetValueOrDefault(Key(t)))
+            .ToList();
     }
 
     public Task<List<TableProgress>> GetObjectsAsync() => Task.FromResult(S.Tables.ToList());
@@ -482,6 +502,8 @@ public sealed class ProjectGrain(
                 .Select(t => new TableRoute(t.Database, t.Table, t.DestDatabase, t.DestTable)).ToList(),
             Concurrency = mode == StageNames.Verify ? S.Spec.Options.VerifyConcurrency : S.Spec.Options.FullConcurrency,
             LatencyThresholdSeconds = S.Spec.Options.LatencyThresholdSeconds,
+            // Every component applies the same row filters and column subsets.
+            Objects = S.Spec.Objects,
         };
         configure(spec);
         await state.WriteStateAsync();

@@ -41,7 +41,7 @@ public static class MySqlSchemaReader
         await using (var cmd = new MySqlCommand(
             """
             SELECT COLUMN_NAME, LOWER(DATA_TYPE), COLUMN_TYPE, IS_NULLABLE, CHARACTER_SET_NAME, EXTRA,
-                   NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION
+                   NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, COLLATION_NAME
             FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = @d AND TABLE_NAME = @t ORDER BY ORDINAL_POSITION
             """, c))
         {
@@ -66,7 +66,8 @@ public static class MySqlSchemaReader
                     Charset: r.IsDBNull(4) ? null : r.GetString(4),
                     IsGenerated: generated,
                     Precision: precision,
-                    Scale: scale));
+                    Scale: scale,
+                    Collation: r.IsDBNull(9) ? null : r.GetString(9)));
             }
         }
         if (columns.Count == 0) return null;

@@ -1,6 +1,7 @@
 using System.Runtime.CompilerServices;
 using Ferry.Engine.Connections;
 using Ferry.Engine.Copy;
+using Ferry.Engine.Filters;
 using Ferry.Engine.Schema;
 using Ferry.MySql.Schema;
 using MySqlConnector;
@@ -70,7 +71,7 @@ public sealed class MySqlSnapshotSource(ConnectionInfo connection) : ISnapshotSo
         }
     }
 
-    public async IAsyncEnumerable<object?[]> ReadChunkAsync(TableSchema table, KeyRange range, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<object?[]> ReadChunkAsync(TableSchema table, KeyRange range, [EnumeratorCancellation] CancellationToken ct, RowFilter? filter = null)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var cmd = new MySqlCommand { Connection = c };
@@ -80,6 +81,7 @@ public sealed class MySqlSnapshotSource(ConnectionInfo connection) : ISnapshotSo
             if (range.After is not null) conditions.Add(KeyPredicate.Compare(table, range.After, ">", "a", cmd.Parameters));
             if (range.UpTo is not null) conditions.Add(KeyPredicate.Compare(table, range.UpTo, "<=", "u", cmd.Parameters));
         }
+        if (filter is not null) conditions.Add(filter.Render(MySqlFilterDialect.Instance));
         cmd.CommandText = SelectColumns(table) +
                           (conditions.Count > 0 ? " WHERE " + string.Join(" AND ", conditions) : string.Empty) +
                           (table.Key.Count > 0 ? " ORDER BY " + KeyPredicate.OrderBy(table) : string.Empty);
@@ -88,7 +90,7 @@ public sealed class MySqlSnapshotSource(ConnectionInfo connection) : ISnapshotSo
         while (await r.ReadAsync(ct).ConfigureAwait(false)) yield return reader.Read(r);
     }
 
-    public async IAsyncEnumerable<object?[]> ReadRowsAsync(TableSchema table, IReadOnlyList<object?[]> keys, [EnumeratorCancellation] CancellationToken ct)
+    public async IAsyncEnumerable<object?[]> ReadRowsAsync(TableSchema table, IReadOnlyList<object?[]> keys, [EnumeratorCancellation] CancellationToken ct, RowFilter? filter = null)
     {
         if (table.Key.Count == 0) throw new InvalidOperationException($"{table.Name} has no key: rows cannot be read by key");
         if (keys.Count == 0) yield break;
@@ -100,10 +102,18 @@ public sealed class MySqlSnapshotSource(ConnectionInfo connection) : ISnapshotSo
             var ors = new List<string>();
             for (var k = start; k < Math.Min(keys.Count, start + KeysPerRead); k++)
                 ors.Add(KeyPredicate.Equal(table, table.Key, keys[k], $"k{k - start}_", cmd.Parameters));
-            cmd.CommandText = SelectColumns(table) + " WHERE " + string.Join(" OR ", ors) + " ORDER BY " + KeyPredicate.OrderBy(table);
+            var where = "(" + string.Join(" OR ", ors) + ")" + (filter is null ? string.Empty : " AND " + filter.Render(MySqlFilterDialect.Instance));
+            cmd.CommandText = SelectColumns(table) + " WHERE " + where + " ORDER BY " + KeyPredicate.OrderBy(table);
             await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
             while (await r.ReadAsync(ct).ConfigureAwait(false)) yield return reader.Read(r);
         }
+    }
+
+    public async Task<bool[]> MatchAsync(TableSchema table, RowFilter filter, IReadOnlyList<object?[]> rows, CancellationToken ct)
+    {
+        if (rows.Count == 0) return [];
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        return await FilterMatcher.MatchAsync(c, table, filter, rows, ct).ConfigureAwait(false);
     }
 
     private static string SelectColumns(TableSchema table) =>

@@ -40,7 +40,7 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
     {
         var source = mapping.Source;
         var target = mapping.Target;
-        var ddl = source.CreateStatement is { } create
+        var ddl = ColumnSubset.CreateStatementOf(mapping) is { } create
             ? RenameTable(deferSecondaryIndexes ? SecondaryIndexes.Without(create) : create, target)
             : BuildCreateTable(source, target);
         var (charset, collation) = DefaultCharset(source.CreateStatement);
@@ -66,7 +66,7 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
 
     public async Task<string?> CreateSecondaryIndexesAsync(TableMapping mapping, CancellationToken ct)
     {
-        if (mapping.Source.CreateStatement is not { } create) return null;
+        if (ColumnSubset.CreateStatementOf(mapping) is not { } create) return null;
         var wanted = SecondaryIndexes.Of(create);
         if (wanted.Count == 0) return null;
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
