@@ -201,7 +201,10 @@ public sealed class RowFilter
 
         public void ExpectEnd()
         {
-            if (Peek.Kind != T.End) throw Invalid(_text, Peek.At, $"unexpected {Describe(Peek)}");
+            if (Peek.Kind == T.End) return;
+            if (Peek.Kind == T.Symbol && Peek.Text is "+" or "-" or "*" or "/" or "%")
+                throw Invalid(_text, Peek.At, "arithmetic is not supported in filters");
+            throw Invalid(_text, Peek.At, $"unexpected {Describe(Peek)}");
         }
 
         public FilterNode ParseExpression()
@@ -263,9 +266,8 @@ public sealed class RowFilter
             }
             if (Accept("LIKE"))
             {
-                var pattern = ParseLiteral();
-                if (pattern.Kind != FilterLiteralKind.String) throw Invalid(_text, at.At, "LIKE takes a quoted pattern");
-                return new Like(left, pattern, not);
+                if (Peek.Kind != T.String) throw Invalid(_text, Peek.At, "LIKE takes a quoted pattern");
+                return new Like(left, ParseLiteral(), not);
             }
             throw Invalid(_text, Peek.At, $"a comparison, IS NULL, IN, BETWEEN or LIKE expected after {Describe(at)}, found {Describe(Peek)}");
         }
@@ -317,7 +319,9 @@ public sealed class RowFilter
                 var c = s[i];
                 if (char.IsWhiteSpace(c)) { i++; continue; }
                 var start = i;
-                if (c is '\'' )
+                if (c == '#' || (c is '-' or '/' && i + 1 < s.Length && s[i + 1] == (c == '-' ? '-' : '*')))
+                    throw Invalid(s, start, "comments are not allowed in filters");
+                if (c is '\'')
                 {
                     var sb = new StringBuilder();
                     i++;
