@@ -25,4 +25,11 @@ public sealed class ComponentSpec
     [Id(12)] public string? SkipTo { get; set; }
     /// <summary>Schema checker: leave non-unique indexes out; full checker: add them after the copy.</summary>
     [Id(13)] public bool DeferSecondaryIndexes { get; set; }
+    /// <summary>Schema checker: DDL an operator gave for an object (by source name) in place of the generated one.</summary>
+    [Id(14)] public Dictionary<string, string> SchemaDdl { get; set; } = [];
+    /// <summary>Schema checker: objects an operator skipped (not created by Ferry; data stages go on) or removed (left out altogether).</summary>
+    [Id(15)] public List<string> SchemaSkipped { get; set; } = [];
+    [Id(16)] public List<string> SchemaRemoved { get; set; } = [];
+    /// <summary>Full checker of a project without incremental: foreign keys and CHECKs to add once the copy is done.</summary>
+    [Id(17)] public List<Projects.SchemaObject> DeferredConstraints { get; set; } = [];
 }

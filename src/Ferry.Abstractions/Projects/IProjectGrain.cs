@@ -26,6 +26,14 @@ public interface IProjectGrain : IGrainWithStringKey
     [Alias("ComponentAction")] Task<ProjectActionResult> ComponentActionAsync(string component, bool start, string who);
     /// <summary>Skips DDL statement <paramref name="n"/> that stopped the writer and resumes past it.</summary>
     [Alias("SkipDdl")] Task<ProjectActionResult> SkipDdlAsync(int n, string who);
+    /// <summary>Views and constraints held back (tables are <see cref="GetObjectsAsync"/>).</summary>
+    [Alias("GetSchemaObjects")] Task<List<SchemaObject>> GetSchemaObjectsAsync();
+    /// <summary>Creates a failed schema object again, with <paramref name="ddl"/> in place of the generated DDL when given.</summary>
+    [Alias("RetrySchema")] Task<ProjectActionResult> RetrySchemaAsync(string name, string? ddl, string who);
+    /// <summary>Leaves a schema object to the operator (Ferry does not create it) and goes on.</summary>
+    [Alias("SkipSchema")] Task<ProjectActionResult> SkipSchemaAsync(string name, string who);
+    /// <summary>Takes a schema object out of the project.</summary>
+    [Alias("RemoveSchema")] Task<ProjectActionResult> RemoveSchemaAsync(string name, string who);
     /// <summary>A component's progress, completion or failure.</summary>
     [Alias("Report")] Task ReportAsync(ComponentReport report);
     /// <summary>Re-drive the stage machine (silo start, membership change, reminder).</summary>

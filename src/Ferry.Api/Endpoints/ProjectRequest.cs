@@ -28,4 +28,6 @@ public sealed record VerificationResponse(
     string Table, string Status, long? SourceRows, long? DestRows, long? Mismatches, long? MissingInDest, long? ExtraInDest, string? Error);
 
 /// <summary>One row of <c>GET /projects/{id}/schema</c>.</summary>
-public sealed record SchemaObjectResponse(string Name, string Kind, string Status, string? Ddl, string? Error);
+public sealed record SchemaObjectResponse(string Name, string Kind, string Status, string? Ddl, string? Error, string? Detail);
+
+public sealed record SchemaRetryRequest(string? Ddl);

@@ -39,6 +39,11 @@ public static class ProjectsApi
         g.MapGet("/{id}/verification", Verification);
         g.MapGet("/{id}/ddl", Ddls);
         g.MapGet("/{id}/schema", Schema);
+        g.MapPost("/{id}/schema/{name}/retry", RetrySchema);
+        g.MapPost("/{id}/schema/{name}/skip", (string id, string name, HttpContext http, IGrainFactory grains) =>
+            Act(id, http, grains, (p, who) => p.SkipSchemaAsync(name, who)));
+        g.MapPost("/{id}/schema/{name}/remove", (string id, string name, HttpContext http, IGrainFactory grains) =>
+            Act(id, http, grains, (p, who) => p.RemoveSchemaAsync(name, who)));
         g.MapPost("/{id}/components/{cid}/pause", (string id, string cid, HttpContext http, IGrainFactory grains) =>
             Act(id, http, grains, (p, who) => p.ComponentActionAsync(cid, start: false, who)));
         g.MapPost("/{id}/components/{cid}/start", (string id, string cid, HttpContext http, IGrainFactory grains) =>
@@ -217,6 +222,7 @@ public static class ProjectsApi
                 "project.not-found" => ApiProblem.NotFound("project", id),
                 "ddl.not-found" => ApiProblem.Create(StatusCodes.Status404NotFound, "ddl.not-found", "No such DDL statement", result.ErrorMessage!),
                 "component.not-found" => ApiProblem.Create(StatusCodes.Status404NotFound, "component.not-found", "No such component", result.ErrorMessage!),
+                "schema.not-found" => ApiProblem.Create(StatusCodes.Status404NotFound, "schema.not-found", "No such schema object", result.ErrorMessage!),
                 _ => ApiProblem.Conflict(result.ErrorCode!, result.ErrorMessage!),
             };
         return deleted ? Results.NoContent() : Results.Ok(result.Project);
@@ -285,9 +291,29 @@ public static class ProjectsApi
     private static async Task<IResult> Schema(string id, HttpContext http, IGrainFactory grains)
     {
         if (await Find(id, http, grains) is null) return ApiProblem.NotFound("project", id);
-        var tables = await grains.GetGrain<IProjectGrain>(id).GetObjectsAsync();
+        var project = grains.GetGrain<IProjectGrain>(id);
+        var tables = await project.GetObjectsAsync();
+        var others = await project.GetSchemaObjectsAsync();
         return Results.Ok(tables.Select(t => new SchemaObjectResponse(
-            $"{t.Database}.{t.Table}", "table", t.Schema.ToString(), t.Ddl, t.Schema == StageStatus.Failed ? t.Error : null)).ToList());
+                $"{t.Database}.{t.Table}", "table", t.Schema.ToString(), t.Ddl, t.Schema == StageStatus.Failed ? t.Error : null,
+                $"created as {t.DestDatabase}.{t.DestTable}"))
+            .Concat(others.Select(o => new SchemaObjectResponse(o.Name, o.Kind, o.Status.ToString(), o.Ddl, o.Error, o.Detail)))
+            .ToList());
+    }
+
+    /// <summary><c>{ddl?}</c>: the DDL to run instead of the generated one (run as given, in the object's destination database).</summary>
+    private static async Task<IResult> RetrySchema(string id, string name, HttpContext http, IGrainFactory grains)
+    {
+        string? ddl = null;
+        if (http.Request.ContentLength is > 0 || http.Request.Headers.ContentType.Count > 0)
+        {
+            var (body, problem) = await RequestBody.ReadAsync<SchemaRetryRequest>(http.Request);
+            if (problem is not null) return problem;
+            ddl = body?.Ddl;
+            if (ddl is not null && string.IsNullOrWhiteSpace(ddl))
+                return ApiProblem.Validation(new Dictionary<string, string[]> { ["ddl"] = ["ddl is empty: leave it out to retry with the generated DDL"] });
+        }
+        return await Act(id, http, grains, (p, who) => p.RetrySchemaAsync(name, ddl, who));
     }
 
     private static async Task<IResult> Ddls(string id, HttpContext http, IGrainFactory grains)

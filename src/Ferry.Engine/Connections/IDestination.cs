@@ -33,6 +33,19 @@ public interface IDestination
     /// </summary>
     Task<string> CreateTableAsync(TableMapping mapping, CancellationToken ct, bool deferSecondaryIndexes = false);
 
+    /// <summary>
+    /// The foreign keys and CHECK constraints of the source table, which <see cref="CreateTableAsync"/> leaves
+    /// out: statements that add them to the destination table, with referenced tables mapped by <paramref name="target"/>.
+    /// </summary>
+    IReadOnlyList<DeferredConstraint> DeferredConstraints(TableMapping mapping, Func<TableName, TableName> target) => [];
+
+    /// <summary>Creates (or replaces) a view under <paramref name="target"/>, its query's table names mapped by <paramref name="rename"/> (null: unchanged). Returns the DDL it ran.</summary>
+    Task<string> CreateViewAsync(ViewSchema view, TableName target, Func<TableName, TableName?> rename, CancellationToken ct) =>
+        throw new Errors.FerryException("schema.views-unsupported", "this destination does not take views yet");
+
+    /// <summary>Runs a DDL statement as given (an operator's replacement DDL, a deferred constraint) in <paramref name="database"/>.</summary>
+    Task RunDdlAsync(string database, string ddl, CancellationToken ct);
+
     /// <summary>Adds the source's non-unique indexes that the destination table lacks. Returns the DDL it ran, if any.</summary>
     Task<string?> CreateSecondaryIndexesAsync(TableMapping mapping, CancellationToken ct);
 

@@ -13,6 +13,12 @@ public interface ISnapshotSource
     /// <summary>Base tables of a database.</summary>
     Task<IReadOnlyList<string>> ListTablesAsync(string database, CancellationToken ct);
 
+    /// <summary>Views of a database.</summary>
+    Task<IReadOnlyList<string>> ListViewsAsync(string database, CancellationToken ct) => Task.FromResult<IReadOnlyList<string>>([]);
+
+    /// <summary>A view's definition, or null when it does not exist.</summary>
+    Task<ViewSchema?> ReadViewAsync(TableName view, CancellationToken ct) => Task.FromResult<ViewSchema?>(null);
+
     /// <summary>A table's definition, or null when it does not exist.</summary>
     Task<TableSchema?> ReadTableAsync(TableName table, CancellationToken ct);
 

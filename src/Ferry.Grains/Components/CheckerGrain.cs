@@ -59,32 +59,57 @@ public sealed class CheckerGrain(
         var src = Catalog.Open(spec.Source);
         var dst = Catalog.Open(spec.Destination);
         var selector = (spec.Objects ?? new ObjectRules()).ToSelector();
-        var preparer = new SchemaPreparer(Catalog.For(src.Kind).OpenSnapshotSource(src), Catalog.For(dst.Kind).OpenDestination(dst), selector);
+        var decisions = new SchemaDecisions(spec.SchemaDdl, spec.SchemaSkipped.ToHashSet(), spec.SchemaRemoved.ToHashSet());
+        var preparer = new SchemaPreparer(Catalog.For(src.Kind).OpenSnapshotSource(src), Catalog.For(dst.Kind).OpenDestination(dst), selector, decisions);
         var names = await preparer.ResolveAsync(ct);
         var done = 0;
         var tables = new List<TableProgress>();
+        var objects = new List<SchemaObject>();
         var prepared = await preparer.PrepareAsync(names, spec.CreateSchema, async t =>
         {
             done++;
+            var key = $"{t.Mapping.Source.Name.Database}.{t.Mapping.Source.Name.Table}";
             tables.Add(new TableProgress
             {
                 Database = t.Mapping.Source.Name.Database, Table = t.Mapping.Source.Name.Table,
                 DestDatabase = t.Mapping.Target.Database, DestTable = t.Mapping.Target.Table,
-                Schema = !spec.CreateSchema ? StageStatus.Skipped : t.Error is null ? StageStatus.Completed : StageStatus.Failed,
+                Schema = !spec.CreateSchema || t.Skipped ? StageStatus.Skipped : t.Error is null ? StageStatus.Completed : StageStatus.Failed,
                 Ddl = t.Ddl,
                 Error = t.Error ?? (spec.Incremental && t.Mapping.Source.Key.Count == 0 ? KeylessWarning : null),
                 Incremental = spec.Incremental && t.Mapping.Source.Key.Count == 0 ? StageStatus.Skipped : StageStatus.Pending,
             });
-            await ReportAsync(spec, new ComponentReport { State = ComponentState.Running, Progress = 100.0 * done / names.Count });
+            foreach (var c in (t.Deferred ?? []).Where(c => !decisions.Removed.Contains($"{key}.{c.Name}")))
+                objects.Add(new SchemaObject
+                {
+                    Name = $"{key}.{c.Name}", Kind = c.Kind, Ddl = c.Ddl,
+                    Status = decisions.Skipped.Contains($"{key}.{c.Name}") ? StageStatus.Skipped : StageStatus.Pending,
+                    Detail = spec.Incremental
+                        ? "added at switchover, once changes stop: rows arrive in chunks and out of order until then"
+                        : "added after the full copy",
+                });
+            await ReportAsync(spec, new ComponentReport { State = ComponentState.Running, Progress = 100.0 * done / Math.Max(1, names.Count) });
         }, ct, spec.DeferSecondaryIndexes);
-        var failed = prepared.FirstOrDefault(p => p.Error is not null);
-        if (failed is not null)
+        if (spec.CreateSchema)
         {
-            await ReportAsync(spec, new ComponentReport { State = ComponentState.Running, Tables = tables });
-            throw new Engine.Errors.FerryException("schema.create-failed",
-                $"creating {failed.Mapping.Target} on the destination failed: {failed.Error}");
+            var views = await preparer.ResolveViewsAsync(ct);
+            foreach (var v in await preparer.PrepareViewsAsync(views, names, ct))
+                objects.Add(new SchemaObject
+                {
+                    Name = $"{v.Source.Database}.{v.Source.Table}", Kind = "view",
+                    Status = v.Skipped ? StageStatus.Skipped : v.Error is null ? StageStatus.Completed : StageStatus.Failed,
+                    Ddl = v.Ddl, Error = v.Error, Detail = $"created as {v.Target}",
+                });
         }
-        await ReportAsync(spec, new ComponentReport { State = ComponentState.Completed, Progress = 100, Tables = tables });
+        var failures = prepared.Where(p => p.Error is not null).Select(p => $"{p.Mapping.Source.Name}: {p.Error}")
+            .Concat(objects.Where(o => o.Status == StageStatus.Failed).Select(o => $"{o.Name}: {o.Error}")).ToList();
+        if (failures.Count > 0)
+        {
+            await ReportAsync(spec, new ComponentReport { State = ComponentState.Running, Tables = tables, SchemaObjects = objects });
+            throw new Engine.Errors.FerryException("schema.create-failed",
+                $"{failures.Count} schema object(s) could not be created on the destination — {string.Join("; ", failures)}. " +
+                "Retry each (optionally with your own DDL), skip it or remove it at /schema/{object}");
+        }
+        await ReportAsync(spec, new ComponentReport { State = ComponentState.Completed, Progress = 100, Tables = tables, SchemaObjects = objects });
     }
 
     private async Task CopyAsync(ComponentSpec spec, CancellationToken ct)
@@ -164,6 +189,23 @@ public sealed class CheckerGrain(
                 if (await destination.CreateSecondaryIndexesAsync(m, ct) is { } ddl)
                     Logger.LogInformation("{Id}: indexes of {Table} built after the copy: {Ddl}", Id, m.Target, ddl);
         }
+        // Without incremental the copy is final: the constraints held back can go on now.
+        var constraints = new List<SchemaObject>();
+        foreach (var c in spec.DeferredConstraints)
+        {
+            var database = spec.Tables.FirstOrDefault(t => c.Name.StartsWith($"{t.Database}.{t.Table}.", StringComparison.Ordinal))?.DestDatabase;
+            try
+            {
+                await destination.RunDdlAsync(database ?? "", c.Ddl!, ct);
+                constraints.Add(new SchemaObject { Name = c.Name, Kind = c.Kind, Status = StageStatus.Completed, Ddl = c.Ddl, Detail = "added after the full copy" });
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                constraints.Add(new SchemaObject { Name = c.Name, Kind = c.Kind, Status = StageStatus.Failed, Ddl = c.Ddl, Error = e.Message, Detail = "added after the full copy" });
+            }
+        }
+        if (constraints.Count > 0)
+            await ReportAsync(spec, new ComponentReport { State = ComponentState.Running, SchemaObjects = constraints });
         await Report(ComponentState.Completed);
     }
 

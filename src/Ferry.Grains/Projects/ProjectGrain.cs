@@ -181,6 +181,71 @@ public sealed class ProjectGrain(
             .ToList();
     }
 
+    private void Decisions(ComponentSpec spec)
+    {
+        spec.SchemaDdl = new Dictionary<string, string>(S.SchemaDdl);
+        spec.SchemaSkipped = S.SchemaSkipped.ToList();
+        spec.SchemaRemoved = S.SchemaRemoved.ToList();
+    }
+
+    public Task<List<SchemaObject>> GetSchemaObjectsAsync() => Task.FromResult(S.SchemaObjects.ToList());
+
+    public Task<ProjectActionResult> RetrySchemaAsync(string name, string? ddl, string who) => SchemaDecisionAsync(name, who, "retry", o =>
+    {
+        if (o.Kind is "foreignKey" or "check")
+            return "a held-back constraint is added at switchover (or after the copy); skip or remove it instead";
+        if (ddl is not null) S.SchemaDdl[name] = ddl; else S.SchemaDdl.Remove(name);
+        S.SchemaSkipped.Remove(name);
+        return null;
+    }, ddl is null ? "retry with the generated DDL" : $"retry with the operator's DDL: {ddl}");
+
+    public Task<ProjectActionResult> SkipSchemaAsync(string name, string who) => SchemaDecisionAsync(name, who, "skip", o =>
+    {
+        if (!S.SchemaSkipped.Contains(name)) S.SchemaSkipped.Add(name);
+        o.Status = StageStatus.Skipped;
+        return null;
+    }, "skipped: Ferry will not create it");
+
+    public Task<ProjectActionResult> RemoveSchemaAsync(string name, string who) => SchemaDecisionAsync(name, who, "remove", o =>
+    {
+        if (!S.SchemaRemoved.Contains(name)) S.SchemaRemoved.Add(name);
+        S.Tables.RemoveAll(t => $"{t.Database}.{t.Table}" == name);
+        S.SchemaObjects.RemoveAll(x => x.Name == name || (o.Kind == "table" && x.Name.StartsWith(name + ".", StringComparison.Ordinal)));
+        return null;
+    }, "removed from the project");
+
+    /// <summary>
+    /// An operator's decision on one schema object. Tables and views are decided before the schema stage
+    /// has finished (the project is Failed or Paused); once none is left failing, a project that failed
+    /// on them resumes.
+    /// </summary>
+    private async Task<ProjectActionResult> SchemaDecisionAsync(string name, string who, string action, Func<SchemaObject, string?> decide, string message)
+    {
+        if (!S.Exists) return ProjectActionResult.Refused("project.not-found", $"project {Id} does not exist");
+        var table = S.Tables.FirstOrDefault(t => $"{t.Database}.{t.Table}" == name);
+        var other = S.SchemaObjects.FirstOrDefault(o => o.Name == name);
+        if (table is null && other is null) return ProjectActionResult.Refused("schema.not-found", $"project {Id} has no schema object '{name}'");
+        var constraint = other is { Kind: "foreignKey" or "check" };
+        if (!constraint && S.Prepared)
+            return ProjectActionResult.Refused("project.invalid-transition", $"the schema stage of project {Id} is done: {name} can no longer be changed here");
+        if (!constraint && S.Status is not (ProjectStatus.Failed or ProjectStatus.Paused or ProjectStatus.NotStarted))
+            return ProjectActionResult.Refused("project.invalid-transition", $"{action} a schema object while the project is Failed, Paused or NotStarted, not {S.Status}");
+        var target = other ?? new SchemaObject { Name = name, Kind = "table" };
+        if (decide(target) is { } refusal) return ProjectActionResult.Refused("project.invalid-transition", refusal);
+        if (table is not null)
+        {
+            table.Schema = target.Status == StageStatus.Skipped ? StageStatus.Skipped : StageStatus.Pending;
+            table.Error = null;
+        }
+        if (other is not null && action == "retry") { other.Status = StageStatus.Pending; other.Error = null; }
+        Log($"schema-{action}", $"{name}: {message}", who);
+        await state.WriteStateAsync();
+        var stillFailing = S.Tables.Any(t => t.Schema == StageStatus.Failed) || S.SchemaObjects.Any(o => o.Kind == "view" && o.Status == StageStatus.Failed);
+        if (!constraint && S.Status == ProjectStatus.Failed && S.Error?.Code == "schema.create-failed" && !stillFailing)
+            return await ResumeAsync(who);
+        return new ProjectActionResult(View());
+    }
+
     public Task<List<TableProgress>> GetObjectsAsync() => Task.FromResult(S.Tables.ToList());
 
     public Task<List<ProjectEvent>> GetEventsAsync() => Task.FromResult(S.Events.ToList());
@@ -288,6 +353,11 @@ public sealed class ProjectGrain(
         if (stage is not null) Apply(stage, report);
         var known = S.Tables.Select(t => $"{t.Database}.{t.Table}").ToHashSet();
         MergeTables(report);
+        foreach (var o in report.SchemaObjects)
+        {
+            var at = S.SchemaObjects.FindIndex(x => x.Name == o.Name && x.Kind == o.Kind);
+            if (at >= 0) S.SchemaObjects[at] = o; else S.SchemaObjects.Add(o);
+        }
         if (integration)
         {
             if (report.State == ComponentState.Completed) await IntegrationStepDoneAsync(report, known);
@@ -370,6 +440,7 @@ public sealed class ProjectGrain(
                 spec.CreateSchema = hasSchema;
                 spec.Incremental = true;
                 spec.DeferSecondaryIndexes = hasSchema && Stage(StageNames.Full) is not null;
+                Decisions(spec);
             });
         else
             await StartComponentAsync<ICheckerGrain>($"{Id}/full-{n}", StageNames.Full, spec =>
@@ -422,6 +493,7 @@ public sealed class ProjectGrain(
                 spec.CreateSchema = schemaStage is not null;
                 spec.Incremental = Stage(StageNames.Incremental) is not null;
                 spec.DeferSecondaryIndexes = schemaStage is not null && Stage(StageNames.Full) is not null;
+                Decisions(spec);
             });
             return;
         }
@@ -437,8 +509,13 @@ public sealed class ProjectGrain(
                 case StageNames.Full:
                     if (hasIncremental) await CaptureStartPositionAsync();
                     StartStage(stage);
-                    await StartComponentAsync<ICheckerGrain>($"{Id}/{StageNames.Full}", StageNames.Full,
-                        spec => spec.DeferSecondaryIndexes = Stage(StageNames.Schema) is not null);
+                    await StartComponentAsync<ICheckerGrain>($"{Id}/{StageNames.Full}", StageNames.Full, spec =>
+                    {
+                        spec.DeferSecondaryIndexes = Stage(StageNames.Schema) is not null;
+                        // With incremental, constraints wait for switchover; without, the copy is final.
+                        if (!hasIncremental)
+                            spec.DeferredConstraints = S.SchemaObjects.Where(o => o.Kind != "view" && o.Status == StageStatus.Pending).ToList();
+                    });
                     return;
                 case StageNames.Incremental:
                     await CaptureStartPositionAsync();

@@ -29,4 +29,10 @@ public sealed class ProjectState
     /// <summary><c>schema</c> or <c>full</c> while tables are being brought in; null otherwise.</summary>
     [Id(16)] public string? IntegrationStep { get; set; }
     [Id(17)] public List<string> IntegratingTables { get; set; } = [];
+    /// <summary>Views and deferred constraints of the schema stage.</summary>
+    [Id(18)] public List<SchemaObject> SchemaObjects { get; set; } = [];
+    /// <summary>Operator decisions on schema objects (source names): replacement DDL, skipped, removed.</summary>
+    [Id(19)] public Dictionary<string, string> SchemaDdl { get; set; } = [];
+    [Id(20)] public List<string> SchemaSkipped { get; set; } = [];
+    [Id(21)] public List<string> SchemaRemoved { get; set; } = [];
 }

@@ -112,6 +112,29 @@ public static class MySqlSchemaReader
         return [];
     }
 
+    public static async Task<IReadOnlyList<string>> ListViewsAsync(MySqlConnection c, string database, CancellationToken ct)
+    {
+        var result = new List<string>();
+        await using var cmd = new MySqlCommand(
+            "SELECT TABLE_NAME FROM information_schema.VIEWS WHERE TABLE_SCHEMA = @d ORDER BY TABLE_NAME", c);
+        cmd.Parameters.AddWithValue("@d", database);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) result.Add(r.GetString(0));
+        return result;
+    }
+
+    /// <summary>A view's query as the server stores it: every table and column name qualified with its database.</summary>
+    public static async Task<ViewSchema?> ReadViewAsync(MySqlConnection c, TableName view, CancellationToken ct)
+    {
+        await using var cmd = new MySqlCommand(
+            "SELECT VIEW_DEFINITION, SECURITY_TYPE, CHECK_OPTION FROM information_schema.VIEWS WHERE TABLE_SCHEMA = @d AND TABLE_NAME = @t", c);
+        cmd.Parameters.AddWithValue("@d", view.Database);
+        cmd.Parameters.AddWithValue("@t", view.Table);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        if (!await r.ReadAsync(ct).ConfigureAwait(false)) return null;
+        return new ViewSchema(view, r.GetString(0), r.GetString(1), r.GetString(2));
+    }
+
     public static async Task<long> EstimateRowsAsync(MySqlConnection c, TableName table, CancellationToken ct)
     {
         await using var cmd = new MySqlCommand(

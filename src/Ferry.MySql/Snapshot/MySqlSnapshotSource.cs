@@ -28,6 +28,18 @@ public sealed class MySqlSnapshotSource(ConnectionInfo connection) : ISnapshotSo
         return await MySqlSchemaReader.ListTablesAsync(c, database, ct).ConfigureAwait(false);
     }
 
+    public async Task<IReadOnlyList<string>> ListViewsAsync(string database, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        return await MySqlSchemaReader.ListViewsAsync(c, database, ct).ConfigureAwait(false);
+    }
+
+    public async Task<ViewSchema?> ReadViewAsync(TableName view, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        return await MySqlSchemaReader.ReadViewAsync(c, view, ct).ConfigureAwait(false);
+    }
+
     public async Task<TableSchema?> ReadTableAsync(TableName table, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);

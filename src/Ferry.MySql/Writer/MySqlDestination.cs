@@ -40,9 +40,17 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
     {
         var source = mapping.Source;
         var target = mapping.Target;
-        var ddl = ColumnSubset.CreateStatementOf(mapping) is { } create
-            ? RenameTable(deferSecondaryIndexes ? SecondaryIndexes.Without(create) : create, target)
-            : BuildCreateTable(source, target);
+        string ddl;
+        if (ColumnSubset.CreateStatementOf(mapping) is { } full)
+        {
+            // Foreign keys and CHECKs come after the data (DeferredConstraints); the rest in the destination's dialect.
+            var create = DestinationDialect.Convert(TableConstraints.Split(full).Create, connection.Kind);
+            // Expressions name objects of the source database in full (a sequence in a DEFAULT, say): follow a database rename.
+            if (source.Name.Database != target.Database)
+                create = create.Replace(MySqlIdentifier.Quote(source.Name.Database) + ".", MySqlIdentifier.Quote(target.Database) + ".", StringComparison.Ordinal);
+            ddl = RenameTable(deferSecondaryIndexes ? SecondaryIndexes.Without(create) : create, target);
+        }
+        else ddl = BuildCreateTable(source, target);
         var (charset, collation) = DefaultCharset(source.CreateStatement);
         var createDb = "CREATE DATABASE IF NOT EXISTS " + MySqlIdentifier.Quote(target.Database) +
                        (charset is null ? string.Empty : " CHARACTER SET " + charset) +
@@ -53,6 +61,49 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
         await ExecuteAsync(c, null, "USE " + MySqlIdentifier.Quote(target.Database), ct).ConfigureAwait(false);
         await ExecuteAsync(c, null, ddl, ct).ConfigureAwait(false);
         return createDb + ";\n" + ddl + ";";
+    }
+
+    public IReadOnlyList<DeferredConstraint> DeferredConstraints(TableMapping mapping, Func<TableName, TableName> target)
+    {
+        if (ColumnSubset.CreateStatementOf(mapping) is not { } create) return [];
+        return TableConstraints.Split(create).Constraints
+            .Select(c => new DeferredConstraint(c.Name, c.Kind, TableConstraints.AddStatement(c, mapping.Source.Name, mapping.Target, target)))
+            .ToList();
+    }
+
+    public async Task<string> CreateViewAsync(ViewSchema view, TableName target, Func<TableName, TableName?> rename, CancellationToken ct)
+    {
+        // The stored query names every table as `db`.`table`; those the project moves get their target names.
+        var body = QualifiedName().Replace(view.Definition, m =>
+        {
+            var name = new TableName(m.Groups[1].Value.Replace("``", "`"), m.Groups[2].Value.Replace("``", "`"));
+            return rename(name) is { } to ? MySqlIdentifier.Quote(to) : m.Value;
+        });
+        var security = view.Security.Equals("INVOKER", StringComparison.OrdinalIgnoreCase) ? "INVOKER" : "DEFINER";
+        var check = view.CheckOption.ToUpperInvariant() switch
+        {
+            "LOCAL" => " WITH LOCAL CHECK OPTION",
+            "CASCADED" => " WITH CASCADED CHECK OPTION",
+            _ => string.Empty,
+        };
+        // No DEFINER clause: the view belongs to the account Ferry writes with, which exists on the destination.
+        var ddl = $"CREATE OR REPLACE SQL SECURITY {security} VIEW {MySqlIdentifier.Quote(target)} AS {body}{check}";
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await ExecuteAsync(c, null, "CREATE DATABASE IF NOT EXISTS " + MySqlIdentifier.Quote(target.Database), ct).ConfigureAwait(false);
+        await ExecuteAsync(c, null, ddl, ct).ConfigureAwait(false);
+        return ddl + ";";
+    }
+
+    public async Task RunDdlAsync(string database, string ddl, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        if (database.Length > 0)
+        {
+            await ExecuteAsync(c, null, "CREATE DATABASE IF NOT EXISTS " + MySqlIdentifier.Quote(database), ct).ConfigureAwait(false);
+            await ExecuteAsync(c, null, "USE " + MySqlIdentifier.Quote(database), ct).ConfigureAwait(false);
+        }
+        try { await ExecuteAsync(c, null, ddl, ct).ConfigureAwait(false); }
+        catch (MySqlException e) { throw new FerryException("ddl.failed", $"the destination refused the statement ({e.Message}): {ddl}", e); }
     }
 
     /// <summary>The source table's default charset, used for a database Ferry creates (the source database's own default is not in the mapping).</summary>
@@ -396,6 +447,9 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
         await using var cmd = new MySqlCommand(sql, c, tx);
         await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
     }
+
+    [GeneratedRegex(@"`((?:[^`]|``)+)`\.`((?:[^`]|``)+)`")]
+    private static partial Regex QualifiedName();
 
     [GeneratedRegex(@"^\s*CREATE\s+TABLE\s+(?:IF\s+NOT\s+EXISTS\s+)?(?:`(?:[^`]|``)+`|\w+)(?:\.(?:`(?:[^`]|``)+`|\w+))?\s*", RegexOptions.IgnoreCase)]
     private static partial Regex CreateTablePrefix();
