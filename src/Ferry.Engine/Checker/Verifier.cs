@@ -21,24 +21,29 @@ public sealed class Verifier(ISnapshotSource source, ISnapshotSource dest, IRead
     public async Task<IReadOnlyList<TableVerdict>> RunAsync(Func<TableVerdict, Task> onTable, CancellationToken ct)
     {
         var verdicts = new TableVerdict[tables.Count];
+        // Tables aggregated into one destination table are compared together with it.
+        var groups = Enumerable.Range(0, tables.Count).GroupBy(i => tables[i].Target).Select(g => g.ToArray()).ToList();
         var options = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, concurrency), CancellationToken = ct };
-        await Parallel.ForEachAsync(Enumerable.Range(0, tables.Count), options, async (i, token) =>
+        await Parallel.ForEachAsync(groups, options, async (group, token) =>
         {
             TableVerdict verdict;
-            try { verdict = await VerifyTableAsync(i, token); }
+            try { verdict = await VerifyAsync(group, token); }
             catch (Exception e) when (e is not OperationCanceledException)
             {
-                verdict = new TableVerdict(i, 0, 0, [], [], [], e.Message);
+                verdict = new TableVerdict(group[0], 0, 0, [], [], [], e.Message);
             }
-            verdicts[i] = verdict;
-            await onTable(verdict);
+            foreach (var i in group)
+            {
+                verdicts[i] = verdict with { Table = i };
+                await onTable(verdicts[i]);
+            }
         });
         return verdicts;
     }
 
-    private async Task<TableVerdict> VerifyTableAsync(int index, CancellationToken ct)
+    private async Task<TableVerdict> VerifyAsync(int[] group, CancellationToken ct)
     {
-        var mapping = tables[index];
+        var mapping = tables[group[0]];
         var src = mapping.Source;
         var dst = await dest.ReadTableAsync(mapping.Target, ct)
             ?? throw new FerryException("verify.table-missing", $"destination table {mapping.Target} does not exist");
@@ -48,18 +53,27 @@ public sealed class Verifier(ISnapshotSource source, ISnapshotSource dest, IRead
         var missingColumn = compared.Where((_, i) => dstCols[i] < 0).ToList();
         if (missingColumn.Count > 0)
             throw new FerryException("verify.column-missing", $"destination table {mapping.Target} lacks column(s) {string.Join(", ", missingColumn)}");
-        if (src.Key.Count == 0) return await VerifyWholeTableAsync(index, src, dst, srcCols, dstCols, mapping.Filter, ct);
+        if (src.Key.Count == 0) return await VerifyWholeTableAsync(group[0], src, dst, srcCols, dstCols, mapping.Filter, ct);
         var srcKey = src.KeyOrdinals();
         var dstKey = src.Key.Select(dst.IndexOf).ToArray();
         // Compare over the destination's definition read with the source's key order.
         var dstForRanges = dst with { Key = src.Key };
+        var members = group.Select(i => tables[i]).ToList();
+
+        // The source rows of a range: those of each aggregated table (same columns and key, checked by the schema stage).
+        IAsyncEnumerable<object?[]> SourceRange(KeyRange range, CancellationToken token) =>
+            Concat(members.Select(m => source.ReadChunkAsync(m.Source, range, token, m.Filter)), token);
 
         long sourceRows = 0, destRows = 0;
         List<object?[]> mismatched = [], missing = [], extra = [];
-        foreach (var range in await source.PlanChunksAsync(src, FullCopier.RowsPerChunk, ct))
+        // One table: ranges over the source. Several: over the destination, which holds them all.
+        var ranges = members.Count == 1
+            ? await source.PlanChunksAsync(src, FullCopier.RowsPerChunk, ct)
+            : await dest.PlanChunksAsync(dstForRanges, FullCopier.RowsPerChunk, ct);
+        foreach (var range in ranges)
         {
             var diff = await ChunkComparison.CompareAsync(
-                source.ReadChunkAsync(src, range, ct, mapping.Filter), dest.ReadChunkAsync(dstForRanges, range, ct),
+                SourceRange(range, ct), dest.ReadChunkAsync(dstForRanges, range, ct),
                 srcKey, srcCols, dstKey, dstCols, ct);
             sourceRows += diff.SourceRows;
             destRows += diff.DestRows;
@@ -74,11 +88,19 @@ public sealed class Verifier(ISnapshotSource source, ISnapshotSource dest, IRead
             await Task.Delay(RecheckDelay, ct);
             var keys = mismatched.Concat(missing).Concat(extra).ToList();
             var again = await ChunkComparison.CompareAsync(
-                source.ReadRowsAsync(src, keys, ct, mapping.Filter), dest.ReadRowsAsync(dstForRanges, keys, ct),
+                Concat(members.Select(m => source.ReadRowsAsync(m.Source, keys, ct, m.Filter)), ct), dest.ReadRowsAsync(dstForRanges, keys, ct),
                 srcKey, srcCols, dstKey, dstCols, ct);
             (mismatched, missing, extra) = (again.Mismatched.ToList(), again.MissingInDest.ToList(), again.ExtraInDest.ToList());
         }
-        return new TableVerdict(index, sourceRows, destRows, mismatched, missing, extra);
+        return new TableVerdict(group[0], sourceRows, destRows, mismatched, missing, extra);
+    }
+
+    private static async IAsyncEnumerable<object?[]> Concat(IEnumerable<IAsyncEnumerable<object?[]>> parts,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        foreach (var part in parts)
+            await foreach (var row in part.WithCancellation(ct))
+                yield return row;
     }
 
     /// <summary>A table without a key is compared whole, as a multiset of rows, and read again while it differs.</summary>

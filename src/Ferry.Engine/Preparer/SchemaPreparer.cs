@@ -34,7 +34,6 @@ public sealed class SchemaPreparer(ISnapshotSource source, IDestination destinat
                 if (selector.Includes(name) && !_decisions.Removed.Contains(Key(name))) tables.Add(name);
             }
         }
-        CheckTargetsAreDistinct(tables);
         // A filter or column list for a table the rules do not select is almost always a typing mistake:
         // ignoring it would move rows or columns the user meant to hold back.
         var unmatched = selector.UnmatchedTableKeys(tables).ToList();
@@ -66,6 +65,8 @@ public sealed class SchemaPreparer(ISnapshotSource source, IDestination destinat
         Func<PreparedTable, Task> onTable, CancellationToken ct, bool deferSecondaryIndexes = false)
     {
         var prepared = new List<PreparedTable>();
+        // Destination tables already taken by an earlier source table: later ones are aggregated into them.
+        var filled = new Dictionary<TableName, TableMapping>();
         foreach (var name in tables)
         {
             ct.ThrowIfCancellationRequested();
@@ -73,11 +74,15 @@ public sealed class SchemaPreparer(ISnapshotSource source, IDestination destinat
                 ?? throw new FerryException("schema.table-missing", $"source table {name} disappeared while preparing the schema");
             var mapping = selector.Map(schema);
             PreparedTable result;
-            if (!createTables) result = new PreparedTable(mapping, null, null);
+            var aggregated = filled.TryGetValue(mapping.Target, out var first);
+            if (!aggregated) filled[mapping.Target] = mapping;
+            if (aggregated && AggregationProblem(first!, mapping) is { } problem) result = new PreparedTable(mapping, null, problem);
+            else if (!createTables) result = new PreparedTable(mapping, null, null);
             else if (_decisions.Skipped.Contains(Key(name))) result = new PreparedTable(mapping, null, null, Skipped: true);
             else
             {
-                var deferred = destination.DeferredConstraints(mapping, selector.Target);
+                // An aggregated table shares the first one's table and constraints.
+                IReadOnlyList<DeferredConstraint> deferred = aggregated ? [] : destination.DeferredConstraints(mapping, selector.Target);
                 try
                 {
                     string ddl;
@@ -151,12 +156,20 @@ public sealed class SchemaPreparer(ISnapshotSource source, IDestination destinat
         return done;
     }
 
-    private void CheckTargetsAreDistinct(List<TableName> tables)
+    /// <summary>
+    /// Why a table cannot be aggregated into a destination table that <paramref name="first"/> already fills:
+    /// rows of both must share one key and one shape. Null when it can. Keys must not collide between
+    /// them; verification compares the destination with all of them together and reports any that do.
+    /// </summary>
+    private static string? AggregationProblem(TableMapping first, TableMapping next)
     {
-        var clash = tables.GroupBy(t => selector.Target(t).ToString(), StringComparer.OrdinalIgnoreCase)
-            .FirstOrDefault(g => g.Count() > 1);
-        if (clash is not null)
-            throw new FerryException("objects.rename-collision",
-                $"tables {string.Join(", ", clash)} would all be written to {clash.Key}; aggregation into one table is not supported yet");
+        if (first.Source.Key.Count == 0 || next.Source.Key.Count == 0)
+            return $"tables without a key cannot be aggregated into {next.Target}: their rows could not be told apart";
+        static string Shape(TableSchema t) => string.Join(", ", t.Columns.Select(c => $"{c.Name} {c.ColumnType}{(c.IsGenerated ? " generated" : "")}"));
+        if (!first.Source.Key.SequenceEqual(next.Source.Key, StringComparer.OrdinalIgnoreCase))
+            return $"it is aggregated into {next.Target} with {first.Source.Name}, whose key ({string.Join(", ", first.Source.Key)}) differs from its own ({string.Join(", ", next.Source.Key)})";
+        if (!string.Equals(Shape(first.Source), Shape(next.Source), StringComparison.OrdinalIgnoreCase))
+            return $"it is aggregated into {next.Target} with {first.Source.Name}, whose columns differ: ({Shape(first.Source)}) vs ({Shape(next.Source)})";
+        return null;
     }
 }

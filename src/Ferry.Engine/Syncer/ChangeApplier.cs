@@ -232,6 +232,11 @@ public sealed class ChangeApplier(
         }
         // Statements on tables the project does not migrate change nothing here.
         if (refs.Count == 0) return false;
+        // Several source tables write into one destination table: a change to one of them (or dropping,
+        // emptying it) would change or empty the others' rows too.
+        if (refs.FirstOrDefault(r => _map.Values.Count(m => m.Target == targets[r.Table]) > 1) is { } shared)
+            throw new DdlBlockedException(ddl.Database, ddl.Statement, before, ddl.Position,
+                $"{shared.Table} is aggregated with other tables into {targets[shared.Table]}: change the destination table by hand if all of them changed, then skip the statement");
         // The statement is written for the whole source table; a destination holding a column subset
         // would take columns it must not have, or lose ones it has. An operator decides.
         if (plan.Kind is not (DdlKind.DropTable or DdlKind.TruncateTable) &&

@@ -30,14 +30,17 @@ public static class ChunkComparison
         IAsyncEnumerable<object?[]> source, IAsyncEnumerable<object?[]> dest,
         int[] sourceKey, int[] sourceColumns, int[] destKey, int[] destColumns, CancellationToken ct)
     {
-        var src = await IndexAsync(source, sourceKey, sourceColumns, ct);
-        var dst = await IndexAsync(dest, destKey, destColumns, ct);
+        var collisions = new HashSet<string>(StringComparer.Ordinal);
+        var src = await IndexAsync(source, sourceKey, sourceColumns, collisions, ct);
+        var dst = await IndexAsync(dest, destKey, destColumns, null, ct);
         var mismatched = new List<object?[]>();
         var missing = new List<object?[]>();
         var extra = new List<object?[]>();
         foreach (var (k, (key, hash)) in src)
         {
-            if (!dst.TryGetValue(k, out var other)) missing.Add(key);
+            // Two source tables aggregated into one gave the same key: the destination can hold only one of them.
+            if (collisions.Contains(k)) mismatched.Add(key);
+            else if (!dst.TryGetValue(k, out var other)) missing.Add(key);
             else if (other.Row != hash) mismatched.Add(key);
         }
         foreach (var (k, (key, _)) in dst)
@@ -46,14 +49,14 @@ public static class ChunkComparison
     }
 
     private static async Task<Dictionary<string, (object?[] Key, string Row)>> IndexAsync(
-        IAsyncEnumerable<object?[]> rows, int[] key, int[] columns, CancellationToken ct)
+        IAsyncEnumerable<object?[]> rows, int[] key, int[] columns, HashSet<string>? collisions, CancellationToken ct)
     {
         var map = new Dictionary<string, (object?[], string)>(StringComparer.Ordinal);
         await foreach (var row in rows.WithCancellation(ct))
         {
             var k = key.Select(i => row[i]).ToArray();
             var canonicalKey = RowValues.CanonicalRow(k);
-            map[canonicalKey] = (k, RowValues.CanonicalRow(columns.Select(i => row[i]).ToArray()));
+            if (!map.TryAdd(canonicalKey, (k, RowValues.CanonicalRow(columns.Select(i => row[i]).ToArray())))) collisions?.Add(canonicalKey);
         }
         return map;
     }
