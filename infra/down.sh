@@ -6,7 +6,7 @@ for name in mariadb-source mariadb-dest mariadb-nobinlog; do
   sock=$FERRY_STATE/$name/mysqld.sock
   if mariadb-admin --socket="$sock" -uroot -p"$FERRY_DB_PASSWORD" shutdown >/dev/null 2>&1; then echo "$name: stopped"; fi
 done
-for name in pg-meta; do
+for name in pg-meta pg-source pg-dest; do
   dir=$FERRY_STATE/$name
   if [[ -f $dir/data/postmaster.pid ]]; then
     runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/data" -m fast -w stop >/dev/null 2>&1 && echo "$name: stopped"

@@ -8,6 +8,9 @@ for pair in "mariadb-source:$FERRY_MARIADB_SOURCE_PORT" "mariadb-dest:$FERRY_MAR
   if mariadb-admin --socket="$FERRY_STATE/$name/mysqld.sock" -uroot -p"$FERRY_DB_PASSWORD" ping >/dev/null 2>&1; then
     echo "$name: running on 127.0.0.1:$port"; else echo "$name: stopped"; rc=1; fi
 done
-if PGPASSWORD=$FERRY_DB_PASSWORD psql -h 127.0.0.1 -p "$FERRY_PG_META_PORT" -U postgres -tAc 'select 1' >/dev/null 2>&1; then
-  echo "pg-meta: running on 127.0.0.1:$FERRY_PG_META_PORT"; else echo "pg-meta: stopped"; rc=1; fi
+for pair in "pg-meta:$FERRY_PG_META_PORT" "pg-source:$FERRY_PG_SOURCE_PORT" "pg-dest:$FERRY_PG_DEST_PORT"; do
+  name=${pair%%:*} port=${pair##*:}
+  if PGPASSWORD=$FERRY_DB_PASSWORD psql -h 127.0.0.1 -p "$port" -U postgres -tAc 'select 1' >/dev/null 2>&1; then
+    echo "$name: running on 127.0.0.1:$port"; else echo "$name: stopped"; rc=1; fi
+done
 exit $rc

@@ -79,8 +79,8 @@ SQL
   echo "$name: started on 127.0.0.1:$port (time zone $tz, charset $charset)"
 }
 
-pg_up() { # name port
-  local name=$1 port=$2 dir=$FERRY_STATE/$1
+pg_up() { # name port [time-zone] [extra postgresql.conf lines]
+  local name=$1 port=$2 tz=${3:-UTC} extra=${4:-} dir=$FERRY_STATE/$1
   if [[ -f $dir/data/postmaster.pid ]] && runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/data" status >/dev/null 2>&1; then
     echo "$name: already running on 127.0.0.1:$port"; return
   fi
@@ -107,6 +107,8 @@ max_wal_senders = 20
 shared_buffers = 256MB
 fsync = on
 synchronous_commit = off
+timezone = '$tz'
+$extra
 CONF
   fi
   runuser -u postgres -- "$PG_BIN/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w start >/dev/null
@@ -120,6 +122,12 @@ mariadb_up mariadb-dest "$FERRY_MARIADB_DEST_PORT" '-05:00' utf8mb4
 # A server with the binlog off, for the prechecks that must refuse it as a source.
 mariadb_up mariadb-nobinlog "$FERRY_MARIADB_NOBINLOG_PORT" '+00:00' utf8mb4 off
 pg_up pg-meta "$FERRY_PG_META_PORT"
+# Source and destination PostgreSQL: logical replication on both (the destination is the source of
+# reverse sync), unlike time zones and date/interval styles, so nothing may rely on session defaults.
+pg_up pg-source "$FERRY_PG_SOURCE_PORT" 'Asia/Tokyo' "datestyle = 'SQL, DMY'
+intervalstyle = 'postgres_verbose'"
+pg_up pg-dest "$FERRY_PG_DEST_PORT" 'America/New_York' "datestyle = 'German, DMY'
+extra_float_digits = 0"
 PGPASSWORD=$FERRY_DB_PASSWORD psql -h 127.0.0.1 -p "$FERRY_PG_META_PORT" -U postgres -tAc \
   "select 1 from pg_database where datname='ferry'" | grep -q 1 \
   || PGPASSWORD=$FERRY_DB_PASSWORD psql -h 127.0.0.1 -p "$FERRY_PG_META_PORT" -U postgres -qc "create database ferry"
@@ -131,4 +139,6 @@ Connection strings:
   MariaDB destination $FERRY_TEST_MARIADB_DEST
   MariaDB, binlog off $FERRY_TEST_MARIADB_NOBINLOG
   Ferry metadata (PG) $FERRY_TEST_PG_META
+  PostgreSQL source   $FERRY_TEST_PG_SOURCE
+  PostgreSQL dest     $FERRY_TEST_PG_DEST
 INFO

@@ -17,6 +17,12 @@ public static class TestServers
     public static string PgMeta =>
         Environment.GetEnvironmentVariable("FERRY_TEST_PG_META") ?? "Host=127.0.0.1;Port=5433;Username=postgres;Password=ferry;Database=ferry";
 
+    public static string PgSource =>
+        Environment.GetEnvironmentVariable("FERRY_TEST_PG_SOURCE") ?? "Host=127.0.0.1;Port=5434;Username=postgres;Password=ferry;Database=postgres";
+
+    public static string PgDest =>
+        Environment.GetEnvironmentVariable("FERRY_TEST_PG_DEST") ?? "Host=127.0.0.1;Port=5435;Username=postgres;Password=ferry;Database=postgres";
+
     public static string Password => new MySqlConnectionStringBuilder(MariaDbSource).Password;
 
     public static (string Host, int Port) Endpoint(string mysqlConnectionString)
