@@ -14,6 +14,9 @@ public sealed class BinlogClient : IAsyncDisposable
     private const uint ClientLongPassword = 0x1, ClientLongFlag = 0x4, ClientProtocol41 = 0x200, ClientTransactions = 0x2000,
         ClientSecureConnection = 0x8000, ClientMultiResults = 0x20000, ClientPluginAuth = 0x80000;
 
+    /// <summary>COM_BINLOG_DUMP flag: MariaDB sends ANNOTATE_ROWS events.</summary>
+    public const ushort DumpSendAnnotateRows = 0x02;
+
     private TcpClient? _tcp;
     private PacketChannel? _channel;
 
@@ -83,12 +86,12 @@ public sealed class BinlogClient : IAsyncDisposable
     }
 
     /// <summary>Asks for the log from <paramref name="file"/>:<paramref name="position"/>; events then come from <see cref="ReadEventAsync"/>.</summary>
-    public async Task StartDumpAsync(string file, uint position, uint serverId, CancellationToken ct)
+    public async Task StartDumpAsync(string file, uint position, uint serverId, ushort flags, CancellationToken ct)
     {
         var name = Encoding.UTF8.GetBytes(file);
         var body = new byte[10 + name.Length];
         BitConverter.GetBytes(position).CopyTo(body, 0);
-        BitConverter.GetBytes((ushort)0).CopyTo(body, 4);
+        BitConverter.GetBytes(flags).CopyTo(body, 4);
         BitConverter.GetBytes(serverId).CopyTo(body, 6);
         name.CopyTo(body, 10);
         Channel.ResetSequence();

@@ -17,6 +17,15 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
     /// <summary>How often an idle server sends a heartbeat (keeps latency true while nothing changes).</summary>
     public TimeSpan HeartbeatPeriod { get; init; } = TimeSpan.FromSeconds(1);
 
+    /// <summary>
+    /// Asks MariaDB for ANNOTATE_ROWS events (the statement text before its rows). Ferry does not need
+    /// them; a source configured to send them must still decode the same.
+    /// </summary>
+    internal bool RequestAnnotateRows { get; init; }
+
+    /// <summary>Sees the type of every event read, before it is decoded (tests prove which event kinds a stream held).</summary>
+    internal Action<EventType>? Observe { get; init; }
+
     public async Task<LogPosition> GetCurrentPositionAsync(CancellationToken ct)
     {
         await using var conn = await MySqlSessions.OpenAsync(connection, forWriting: false, ct);
@@ -74,7 +83,8 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
                 await client.ExecuteAsync($"SET @master_heartbeat_period = {(long)HeartbeatPeriod.TotalMilliseconds * 1_000_000}", ct);
                 if (byGtid) await client.ExecuteAsync($"SET @slave_connect_state = '{gtid}'", ct);
                 await client.RegisterReplicaAsync(serverId, ct);
-                await client.StartDumpAsync(byGtid ? "" : file, byGtid ? 4 : offset, serverId, ct);
+                await client.StartDumpAsync(byGtid ? "" : file, byGtid ? 4 : offset, serverId,
+                    RequestAnnotateRows ? BinlogClient.DumpSendAnnotateRows : (ushort)0, ct);
                 return (client, await client.ReadEventAsync(ct));
             }
             catch (FerryException e) when (!byGtid && !gtid.IsEmpty && e.Code == "binlog.position-invalid"
@@ -137,6 +147,7 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
                 throw new FerryException("binlog.connection-lost", $"the source {connection.Host}:{connection.Port} ended the binlog stream", transient: true);
 
             var header = EventHeader.Parse(raw);
+            Observe?.Invoke(header.Type);
             if (header.Type == EventType.FormatDescription)
             {
                 // The description says whether events carry a CRC32 and how long post-headers are.
@@ -169,6 +180,9 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
             }
             var payload = raw.AsSpan(EventHeader.Size, end - EventHeader.Size);
             var timestamp = DateTimeOffset.FromUnixTimeSeconds(header.Timestamp);
+            var at = header.LogPos;
+            TableMap TableFor(ulong id) => tables.TryGetValue(id, out var m) ? m
+                : throw new FerryException("binlog.protocol", $"rows for unknown table id {id} at {file}:{at}");
 
             switch (header.Type)
             {
@@ -197,15 +211,20 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
                 case EventType.WriteRowsV1 or EventType.UpdateRowsV1 or EventType.DeleteRowsV1
                     or EventType.WriteRowsV2 or EventType.UpdateRowsV2 or EventType.DeleteRowsV2:
                     rows ??= [];
-                    RowsEventDecoder.Decode(header.Type, payload, postHeaderRows, id => tables.TryGetValue(id, out var m) ? m
-                        : throw new FerryException("binlog.protocol", $"rows for unknown table id {id} at {file}:{header.LogPos}"), inScope, rows);
+                    RowsEventDecoder.Decode(header.Type, payload, postHeaderRows, TableFor, inScope, rows);
+                    continue;
+                case EventType.MariaDbWriteRowsCompressedV1 or EventType.MariaDbUpdateRowsCompressedV1 or EventType.MariaDbDeleteRowsCompressedV1
+                    or EventType.MariaDbWriteRowsCompressedV2 or EventType.MariaDbUpdateRowsCompressedV2 or EventType.MariaDbDeleteRowsCompressedV2:
+                    rows ??= [];
+                    RowsEventDecoder.Decode(CompressedEvent.Plain(header.Type), CompressedEvent.ExpandRows(header.Type, payload, postHeaderRows),
+                        postHeaderRows, TableFor, inScope, rows);
                     continue;
                 case EventType.Xid:
                     yield return EndTransaction(header.LogPos, timestamp);
                     continue;
-                case EventType.Query:
+                case EventType.Query or EventType.MariaDbQueryCompressed:
                 {
-                    var (database, sql) = ParseQuery(payload);
+                    var (database, sql) = ParseQuery(payload, compressed: header.Type == EventType.MariaDbQueryCompressed);
                     var trimmed = sql.Trim();
                     if (trimmed.Equals("BEGIN", StringComparison.OrdinalIgnoreCase))
                     {
@@ -243,7 +262,8 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
     private static ChangeEvent Commit(List<RowChange> rows, LogPosition position, DateTimeOffset timestamp) =>
         rows.Count == 0 ? new HeartbeatEvent(position, timestamp) : new TransactionEvent(rows, position, timestamp);
 
-    private static (string Database, string Sql) ParseQuery(ReadOnlySpan<byte> payload)
+    /// <summary>The default database and statement of a QUERY event (of a QUERY_COMPRESSED event, the statement is inflated).</summary>
+    private static (string Database, string Sql) ParseQuery(ReadOnlySpan<byte> payload, bool compressed)
     {
         var r = new ByteReader(payload);
         r.Skip(4 + 4); // thread id, execution time
@@ -253,6 +273,6 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
         r.Skip(statusLength);
         var db = Encoding.UTF8.GetString(r.Bytes(dbLength));
         r.Skip(1);
-        return (db, Encoding.UTF8.GetString(r.Rest));
+        return (db, Encoding.UTF8.GetString(compressed ? CompressedEvent.Inflate(r.Rest) : r.Rest));
     }
 }
