@@ -43,10 +43,10 @@ public sealed class PrivateMariaDb : IAsyncDisposable
     private string ConfigFile => Path.Combine(Directory, "my.cnf");
     private string ErrorLog => Path.Combine(Directory, "error.log");
 
-    /// <summary>A connection string for test setup (root over TCP, no TLS demanded).</summary>
+    /// <summary>A connection string for test setup (root over TCP; TLS when the server has it, unverified).</summary>
     public string ConnectionString => new MySqlConnectionStringBuilder
     {
-        Server = Host, Port = (uint)Port, UserID = User, Password = Password, SslMode = MySqlSslMode.None, Pooling = false,
+        Server = Host, Port = (uint)Port, UserID = User, Password = Password, SslMode = MySqlSslMode.Preferred, Pooling = false,
     }.ConnectionString;
 
     /// <summary>
@@ -83,8 +83,13 @@ public sealed class PrivateMariaDb : IAsyncDisposable
         _server = null;
         if (!server.HasExited)
         {
-            try { await RunAsync("mariadb-admin", ["--socket=" + Socket, "-uroot", "-p" + RootPassword, "shutdown"], ct); }
-            catch (InvalidOperationException) { /* not answering: killed below */ }
+            // root@localhost (the socket) has no password: only root@127.0.0.1 got one; SIGTERM is the fallback
+            try { await RunAsync("mariadb-admin", ["--socket=" + Socket, "-uroot", "shutdown"], ct); }
+            catch (InvalidOperationException)
+            {
+                try { await RunAsync("kill", ["-TERM", server.Id.ToString(System.Globalization.CultureInfo.InvariantCulture)], ct); }
+                catch (InvalidOperationException) { /* gone already, or killed below */ }
+            }
             using var wait = CancellationTokenSource.CreateLinkedTokenSource(ct);
             wait.CancelAfter(TimeSpan.FromSeconds(30));
             try { await server.WaitForExitAsync(wait.Token); }

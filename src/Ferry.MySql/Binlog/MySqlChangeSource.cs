@@ -72,12 +72,13 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
     private async Task<(BinlogClient Client, byte[]? First)> OpenDumpAsync(string file, uint offset, GtidState gtid, CancellationToken ct)
     {
         var byGtid = file.Length == 0;
+        var tls = TlsSettings.From(connection);
         while (true)
         {
             var client = new BinlogClient();
             try
             {
-                await client.ConnectAsync(connection.Host, connection.Port, connection.User, connection.Password, ct);
+                await client.ConnectAsync(connection.Host, connection.Port, connection.User, connection.Password, tls, ct);
                 await client.ExecuteAsync("SET @master_binlog_checksum = @@global.binlog_checksum", ct);
                 await client.ExecuteAsync("SET @mariadb_slave_capability = 4", ct);
                 await client.ExecuteAsync($"SET @master_heartbeat_period = {(long)HeartbeatPeriod.TotalMilliseconds * 1_000_000}", ct);
