@@ -58,12 +58,22 @@ public sealed class BinlogClient : IAsyncDisposable
         // The greeting's method is only the server's default: answer it when we know it, else answer as
         // mysql_native_password and let the server switch us to what the account really uses.
         if (plugin is not (NativePasswordName or CachingSha2Password.Name)) plugin = NativePasswordName;
+        if (AnnouncedMethod is { } announced) plugin = announced;
         await _channel.WriteAsync(HandshakeResponse(capabilities, user, AuthResponse(plugin, password, nonce), plugin), ct);
         await AuthenticateAsync(host, port, user, password, plugin, nonce, ct);
     }
 
     /// <summary>Whether the session runs inside TLS.</summary>
     public bool IsEncrypted { get; private set; }
+
+    /// <summary>The authentication method the login ended with (after any switch the server asked for).</summary>
+    public string AuthMethod { get; private set; } = "";
+
+    /// <summary>
+    /// Answers the greeting as this method whatever the server proposed, so tests against MariaDB (which
+    /// has no caching_sha2_password) can make the server ask for an auth switch.
+    /// </summary>
+    internal string? AnnouncedMethod { get; init; }
 
     /// <summary>SSLRequest (the first 32 bytes of a handshake response), then the TLS handshake on the same socket.</summary>
     private async Task StartTlsAsync(string host, uint capabilities, TlsSettings tls, CancellationToken ct)
@@ -109,6 +119,7 @@ public sealed class BinlogClient : IAsyncDisposable
             switch (reply[0])
             {
                 case 0x00:
+                    AuthMethod = plugin;
                     return;
                 case 0xFF:
                     if (reply.Length >= 3 && BitConverter.ToUInt16(reply, 1) == 1045)
