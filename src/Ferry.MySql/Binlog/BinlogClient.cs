@@ -1,3 +1,4 @@
+using System.Buffers.Binary;
 using System.Net.Security;
 using System.Net.Sockets;
 using System.Security.Authentication;
@@ -207,6 +208,33 @@ public sealed class BinlogClient : IAsyncDisposable
         name.CopyTo(body, 10);
         Channel.ResetSequence();
         await Channel.WriteAsync(Command(0x12, body), ct);
+    }
+
+    /// <summary>MySQL's COM_BINLOG_DUMP_GTID: the log from the first transaction not in <paramref name="executed"/>.</summary>
+    public async Task StartDumpByGtidAsync(MySqlGtidSet executed, uint serverId, CancellationToken ct)
+    {
+        Channel.ResetSequence();
+        await Channel.WriteAsync(DumpByGtidCommand(executed, serverId), ct);
+    }
+
+    /// <summary>
+    /// 0x1e, flags (2: BINLOG_THROUGH_GTID), server id (4), file name length (4) and name (none: the set
+    /// decides), position (8: 4), then the encoded set's length (4) and the set.
+    /// </summary>
+    internal static byte[] DumpByGtidCommand(MySqlGtidSet executed, uint serverId)
+    {
+        const ushort throughGtid = 0x04;
+        var set = executed.Encode();
+        var body = new byte[1 + 2 + 4 + 4 + 8 + 4 + set.Length];
+        var span = body.AsSpan();
+        span[0] = 0x1e;
+        BinaryPrimitives.WriteUInt16LittleEndian(span[1..], throughGtid);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[3..], serverId);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[7..], 0);
+        BinaryPrimitives.WriteUInt64LittleEndian(span[11..], 4);
+        BinaryPrimitives.WriteUInt32LittleEndian(span[19..], (uint)set.Length);
+        set.CopyTo(span[23..]);
+        return body;
     }
 
     /// <summary>The next event (header included, without the OK byte), or null when the server ends the stream.</summary>
