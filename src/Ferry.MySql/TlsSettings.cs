@@ -78,15 +78,19 @@ public sealed record TlsSettings(TlsMode Mode, string? CaPem)
         if (CaPem is null)
             return errors.HasFlag(SslPolicyErrors.RemoteCertificateChainErrors)
                 ? "the server certificate does not chain to a trusted root (give the CA as sslCa)" : null;
-        using var ca = X509Certificate2.CreateFromPem(CaPem);
+        // sslCa may be a bundle (several CAs, or a root and intermediates): all of it is trusted
+        var cas = new X509Certificate2Collection();
+        cas.ImportFromPem(CaPem);
         using var chain = new X509Chain();
         chain.ChainPolicy.TrustMode = X509ChainTrustMode.CustomRootTrust;
-        chain.ChainPolicy.CustomTrustStore.Add(ca);
+        chain.ChainPolicy.CustomTrustStore.AddRange(cas);
         chain.ChainPolicy.RevocationMode = X509RevocationMode.NoCheck;
         if (presented is not null)
             foreach (var element in presented.ChainElements) chain.ChainPolicy.ExtraStore.Add(element.Certificate);
         using var leaf = new X509Certificate2(certificate);
-        return chain.Build(leaf) ? null
+        var built = chain.Build(leaf);
+        foreach (var c in cas) c.Dispose();
+        return built ? null
             : "the server certificate does not chain to the CA given as sslCa: "
               + string.Join("; ", chain.ChainStatus.Select(s => s.StatusInformation.Trim()).Distinct());
     }

@@ -142,6 +142,7 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
         using var cancel = ct.Register(() => _ = client.DisposeAsync());
         (uint Domain, uint Server, ulong Sequence)? current = null;
         (byte[] Sid, long Gno)? currentMySql = null;
+        var atFileStart = offset <= 4;
         LogPosition Position(uint logPos) => Format(file, logPos, gtid, mySqlGtid);
 
         var tables = new Dictionary<ulong, TableMap>();
@@ -223,7 +224,9 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
             switch (header.Type)
             {
                 case EventType.Rotate:
+                    // position (8 bytes) and file name of what comes next: the dump's start, or a new file from its beginning
                     file = Encoding.UTF8.GetString(payload[8..]);
+                    atFileStart = BitConverter.ToUInt64(payload) <= 4;
                     continue;
                 case EventType.Heartbeat:
                     if (!inTransaction && header.LogPos > 0 && seenDescription)
@@ -247,9 +250,10 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
                     continue;
                 }
                 case EventType.MySqlPreviousGtids:
-                    // Everything before this file: after a rotation, or when a dump starts at a file's beginning
-                    // with no set in its position, this is where the executed set comes from.
-                    if (!payload.IsEmpty && payload.Length >= 8 && BitConverter.ToUInt64(payload) >> 56 == 0)
+                    // Everything before this file. Read from the file's beginning, it plus the GTIDs that follow is the
+                    // executed set (a position without a set gains one here). Mid-file it would leave out the
+                    // transactions between the file's start and the offset, so it is ignored there.
+                    if (atFileStart && payload.Length >= 8 && BitConverter.ToUInt64(payload) >> 56 == 0)
                         mySqlGtid.UnionWith(MySqlGtidSet.Decode(payload));
                     continue;
                 case EventType.TableMap:
