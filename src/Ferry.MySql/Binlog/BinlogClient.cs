@@ -10,9 +10,9 @@ using Ferry.Engine.Errors;
 namespace Ferry.MySql.Binlog;
 
 /// <summary>
-/// A replication client on a socket: logs in (handshake v10, optionally TLS, mysql_native_password or
-/// caching_sha2_password), runs
-/// the session statements a dump needs, registers as a replica and streams binlog events.
+/// A replication client on a socket: logs in (handshake v10, TLS when the data source asks for it,
+/// mysql_native_password or caching_sha2_password), runs the session statements a dump needs,
+/// registers as a replica and streams binlog events.
 /// </summary>
 public sealed class BinlogClient : IAsyncDisposable
 {

@@ -68,6 +68,8 @@ internal static class CompressedEvent
         try
         {
             zlib.ReadExactly(output);
+            // more than stated would mean a corrupt header: better an error than a silently cut event
+            if (zlib.ReadByte() >= 0) throw new InvalidDataException("the stream holds more");
         }
         catch (Exception e) when (e is InvalidDataException or EndOfStreamException)
         {

@@ -43,6 +43,7 @@ public sealed class TlsTests(TlsMariaDbServer tls) : IClassFixture<TlsMariaDbSer
     private static int _nextId;
 
     [Theory]
+    [InlineData("preferred", false, null)] // the server offers TLS, so preferred takes it (plain would be refused here)
     [InlineData("required", false, null)]
     [InlineData("verify-ca", true, null)]
     [InlineData("verify-full", true, null)]
