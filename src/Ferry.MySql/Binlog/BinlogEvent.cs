@@ -18,6 +18,8 @@ internal enum EventType : byte
     MySqlGtid = 33,
     MySqlAnonymousGtid = 34,
     MySqlPreviousGtids = 35,
+    MySqlPartialUpdateRows = 39,
+    MySqlTransactionPayload = 40,
     MariaDbAnnotateRows = 160,
     MariaDbBinlogCheckpoint = 161,
     MariaDbGtid = 162,

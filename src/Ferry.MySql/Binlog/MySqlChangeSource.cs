@@ -307,6 +307,15 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
                     yield return new DdlEvent(database, sql, Position(header.LogPos), timestamp, DdlParser.Parse(sql, database));
                     continue;
                 }
+                case EventType.MySqlPartialUpdateRows:
+                    // Skipping it would lose updates silently.
+                    throw new FerryException("binlog.unsupported-event",
+                        $"the source writes partial JSON updates (binlog_row_value_options=PARTIAL_JSON) at {file}:{header.LogPos}; " +
+                        "Ferry needs whole row images: set binlog_row_value_options to ''");
+                case EventType.MySqlTransactionPayload:
+                    throw new FerryException("binlog.unsupported-event",
+                        $"the source compresses transactions (binlog_transaction_compression=ON) at {file}:{header.LogPos}, " +
+                        "which Ferry does not read yet: turn it off for the migration");
                 default:
                     continue;
             }
