@@ -1,4 +1,5 @@
 using Ferry.Engine.Connections;
+using Ferry.Engine.Errors;
 using MySqlConnector;
 
 namespace Ferry.MySql;
@@ -42,9 +43,7 @@ public static class MySqlSessions
             DefaultCommandTimeout = 0,
             ApplicationName = "ferry",
         };
-        if (connection.Options is { } options && options.TryGetValue("sslMode", out var ssl) &&
-            Enum.TryParse<MySqlSslMode>(ssl, ignoreCase: true, out var mode))
-            b.SslMode = mode;
+        TlsSettings.From(connection).Apply(b);
         return b.ConnectionString;
     }
 
@@ -54,7 +53,21 @@ public static class MySqlSessions
         var c = new MySqlConnection(ConnectionString(connection, forWriting));
         try
         {
-            await c.OpenAsync(ct).ConfigureAwait(false);
+            try { await c.OpenAsync(ct).ConfigureAwait(false); }
+            catch (MySqlException e) when (e.ErrorCode == MySqlErrorCode.UnableToConnectToHost
+                                           && e.Message.Contains("not support SSL", StringComparison.OrdinalIgnoreCase))
+            {
+                // the same codes and wording as the binlog client, so either path reads alike
+                throw new FerryException("datasource.tls-unavailable",
+                    $"sslMode is {TlsSettings.From(connection).Mode} but the server at {connection.Host}:{connection.Port} does not offer TLS " +
+                    "(configure ssl_cert/ssl_key on it, or set sslMode to preferred or disabled)", e);
+            }
+            catch (MySqlException e) when (e.InnerException is System.Security.Authentication.AuthenticationException)
+            {
+                throw new FerryException("datasource.tls-verify-failed",
+                    $"sslMode is {TlsSettings.From(connection).Mode} and the certificate of {connection.Host}:{connection.Port} " +
+                    $"did not pass verification (check sslCa, and the host name for verify-full): {e.InnerException.Message}", e);
+            }
             // pooled connections are reset on reuse, so the session is set on every open
             var init = "SET NAMES utf8mb4, time_zone = '+00:00', sql_mode = '" + SqlMode + "'" +
                        // the destination is loaded in parallel chunks and replayed out of FK order

@@ -15,10 +15,23 @@ internal enum EventType : byte
     WriteRowsV2 = 30,
     UpdateRowsV2 = 31,
     DeleteRowsV2 = 32,
+    MySqlGtid = 33,
+    MySqlAnonymousGtid = 34,
+    MySqlPreviousGtids = 35,
+    MySqlPartialUpdateRows = 39,
+    MySqlTransactionPayload = 40,
     MariaDbAnnotateRows = 160,
     MariaDbBinlogCheckpoint = 161,
     MariaDbGtid = 162,
     MariaDbGtidList = 163,
+    // log_bin_compress: the same events with their row data or query text zlib-compressed
+    MariaDbQueryCompressed = 165,
+    MariaDbWriteRowsCompressedV1 = 166,
+    MariaDbUpdateRowsCompressedV1 = 167,
+    MariaDbDeleteRowsCompressedV1 = 168,
+    MariaDbWriteRowsCompressedV2 = 169,
+    MariaDbUpdateRowsCompressedV2 = 170,
+    MariaDbDeleteRowsCompressedV2 = 171,
 }
 
 /// <summary>The common 19-byte header of every binlog event.</summary>

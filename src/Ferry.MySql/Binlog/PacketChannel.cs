@@ -13,6 +13,9 @@ internal sealed class PacketChannel(Stream stream)
     private readonly byte[] _header = new byte[4];
     private byte _sequence;
 
+    /// <summary>Carries on over another stream (TLS over the same socket); the sequence continues across the switch.</summary>
+    public void Upgrade(Stream upgraded) => stream = upgraded;
+
     public void ResetSequence() => _sequence = 0;
 
     public async Task<byte[]> ReadAsync(CancellationToken ct)

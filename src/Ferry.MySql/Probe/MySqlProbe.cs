@@ -33,6 +33,11 @@ public static class MySqlProbe
                 $"(error {(int)e.ErrorCode}, access denied). Check the user name and password, and that the user may connect from Ferry's address."));
             return Result(checks, null);
         }
+        catch (Ferry.Engine.Errors.FerryException e) when (e.Code.StartsWith("datasource.tls", StringComparison.Ordinal))
+        {
+            checks.Add(new ProbeCheck("tls", false, e.Message));
+            return Result(checks, null);
+        }
         catch (MySqlException e)
         {
             checks.Add(new ProbeCheck("credentials", false,
@@ -45,6 +50,7 @@ public static class MySqlProbe
             checks.Add(new ProbeCheck("credentials", true, $"Logged in as '{connection.User}'."));
             var version = Convert.ToString(await ScalarAsync(c, "SELECT VERSION()", ct).ConfigureAwait(false)) ?? string.Empty;
             checks.Add(new ProbeCheck("version", true, version));
+            checks.Add(await TlsCheckAsync(c, connection, ct).ConfigureAwait(false));
             var grants = await GrantsAsync(c, ct).ConfigureAwait(false);
             if (!asSource)
             {
@@ -54,6 +60,21 @@ public static class MySqlProbe
             await CheckSourceAsync(c, grants, checks, ct).ConfigureAwait(false);
             return Result(checks, version) with { LogRetention = await RetentionAsync(c, ct).ConfigureAwait(false) };
         }
+    }
+
+    /// <summary>Says whether the session is encrypted; not a failure when plain is what sslMode allows.</summary>
+    private static async Task<ProbeCheck> TlsCheckAsync(MySqlConnection c, ConnectionInfo connection, CancellationToken ct)
+    {
+        var mode = TlsSettings.From(connection).Mode;
+        string? protocol = null;
+        await using (var cmd = new MySqlCommand("SHOW SESSION STATUS LIKE 'Ssl_version'", c))
+        await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+            if (await r.ReadAsync(ct).ConfigureAwait(false)) protocol = r.GetString(1);
+        return string.IsNullOrEmpty(protocol)
+            ? new ProbeCheck("tls", true, mode == TlsMode.Disabled
+                ? "Not encrypted (sslMode is disabled)."
+                : "Not encrypted: the server offers no TLS (sslMode is preferred; set required or verify-ca to insist on it).")
+            : new ProbeCheck("tls", true, $"Encrypted with {protocol} (sslMode is {mode}).");
     }
 
     /// <summary>binlog_expire_logs_seconds (MySQL 8, MariaDB 10.6+), else expire_logs_days; zero means binlogs are never purged.</summary>
