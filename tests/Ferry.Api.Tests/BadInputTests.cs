@@ -65,6 +65,25 @@ public sealed class BadInputTests(BadInputNode fixture) : IClassFixture<BadInput
     }
 
     [Fact]
+    public async Task Bad_tls_options_of_a_data_source_are_named()
+    {
+        var (status, body) = await _api.PostAsync("/api/v1/datasources", new
+        {
+            name = "tls", type = "mariadb", host = "127.0.0.1", port = 3307, user = "root", password = "x",
+            options = new Dictionary<string, string> { ["sslMode"] = "sometimes" },
+        });
+        AssertProblem(status, body, 422, "validation.failed");
+        Assert.Contains("verify-ca", body!["errors"]!["options.sslMode"]![0]!.GetValue<string>());
+        (status, body) = await _api.PostAsync("/api/v1/datasources", new
+        {
+            name = "tls", type = "mariadb", host = "127.0.0.1", port = 3307, user = "root", password = "x",
+            options = new Dictionary<string, string> { ["sslMode"] = "verify-ca", ["sslCa"] = "not a certificate" },
+        });
+        AssertProblem(status, body, 422, "validation.failed");
+        Assert.Contains("PEM", body!["errors"]!["options.sslCa"]![0]!.GetValue<string>());
+    }
+
+    [Fact]
     public async Task Password_is_write_only()
     {
         var scenario = new Scenario(_api);

@@ -6,7 +6,7 @@ namespace Ferry.Api.Tests;
 /// <summary>
 /// Column types beyond the foundation set — every fractional precision, zero dates, fixed-width
 /// binary with trailing zeros, latin1 and binary collations, BIT, ENUM/SET, geometry, generated
-/// columns — through the full copy and the binlog, compared byte for byte.
+/// and invisible columns — through the full copy and the binlog, compared byte for byte.
 /// </summary>
 [Collection(E2ECollection.Name)]
 public sealed class WideTypesEndToEndTests : IAsyncLifetime
@@ -27,7 +27,8 @@ public sealed class WideTypesEndToEndTests : IAsyncLifetime
          ti TINYTEXT, mt MEDIUMTEXT, tb TINYBLOB, mb MEDIUMBLOB,
          g GEOMETRY, p POINT,
          gs INT AS (id * 10) STORED, gv VARCHAR(40) AS (CONCAT('v', id)) VIRTUAL,
-         dflt VARCHAR(10) DEFAULT 'dflt' COMMENT 'a comment')
+         dflt VARCHAR(10) DEFAULT 'dflt' COMMENT 'a comment',
+         hid INT INVISIBLE DEFAULT 7)
         DEFAULT CHARSET=utf8mb4
         """;
 
@@ -93,6 +94,7 @@ public sealed class WideTypesEndToEndTests : IAsyncLifetime
             INSERT INTO wide VALUES {Row(3, true)}, {Row(4, false)};
             UPDATE wide w JOIN wide x ON x.id = 4 SET w.t6 = x.t6, w.d6 = x.d6, w.s5 = x.s5, w.bn = x.bn, w.b64 = x.b64, w.p = x.p, w.g = NULL WHERE w.id = 1;
             DELETE FROM wide WHERE id = 2;
+            UPDATE wide SET hid = -42 WHERE id = 3;
             """, _db);
         await Scenario.AssertConvergesAsync(_db, ["wide"], TimeSpan.FromSeconds(60));
         var verified = await scenario.WaitAsync(id, p => Scenario.Status(Scenario.Stage(p, "verify")) == "Completed", TimeSpan.FromMinutes(2), "verify");

@@ -135,6 +135,12 @@ public static class DataSourcesApi
         if (b.Port is { } p && (p < 1 || p > 65535)) e.Add("port", "port must be between 1 and 65535");
         if (passwordRequired && b.Password is null && b.Type != "kafka") e.Add("password", "password is required");
         if (b.Name is { Length: > 200 }) e.Add("name", "name is longer than 200 characters");
+        if (b.Type is "mysql" or "mariadb" or "oceanbase-mysql" or "tidb" && b.Options is { Count: > 0 } options)
+        {
+            // TLS settings are checked now rather than at the first connection.
+            try { MySql.TlsSettings.From(new Engine.Connections.ConnectionInfo(EngineKind.MySql, "", 0, "", "", null, options)); }
+            catch (FerryException x) { e.Add(x.Code == "datasource.ssl-ca-invalid" ? "options.sslCa" : "options.sslMode", x.Message); }
+        }
         return e;
     }
 
