@@ -338,9 +338,13 @@ public sealed class MigrationEndToEndTests : IAsyncLifetime
         var (status, patched) = await _api.SendAsync(HttpMethod.Patch, $"/api/v1/projects/{id}",
             new { objects = new { include = new[] { new { database = _db, tables = new[] { "orders", "types" } } } } });
         Assert.True(status == 200, patched?.ToJsonString());
-        Assert.Equal("Integrating", Scenario.Status(patched!));
+        // Modifying while the new rules are resolved and tables created, Integrating while they are copied.
+        Assert.Equal("Modifying", Scenario.Status(patched!));
 
         var joined = await scenario.WaitAsync(id, p => Scenario.Status(p) == "Running", TimeSpan.FromMinutes(2), "integration");
+        var steps = (await _api.GetOkAsync($"/api/v1/projects/{id}/events?limit=1000"))["items"]!.AsArray()
+            .Select(e => e!["message"]!.GetValue<string>()).ToList();
+        Assert.Contains(steps, m => m.StartsWith("1 new table(s)", StringComparison.Ordinal));
         Assert.Equal("Monitoring", Scenario.Status(Scenario.Stage(joined, "incremental")));
         await TestServers.ExecAsync(TestServers.MariaDbSource, "SET time_zone = '+00:00'; UPDATE types SET ts = '2030-01-01 00:00:00', vc = 'after join' WHERE id = 2; INSERT INTO orders VALUES (700, 2, 7.00, 'after', '2025-03-02')", _db);
         await Scenario.AssertConvergesAsync(_db, ["orders", "types"], TimeSpan.FromSeconds(60));

@@ -28,7 +28,7 @@ public sealed class ProjectGrain(
 
     public override async Task OnActivateAsync(CancellationToken cancellationToken)
     {
-        if (S.Exists && S.Status is ProjectStatus.Running or ProjectStatus.Integrating) await DriveAsync();
+        if (S.Exists && S.Status is ProjectStatus.Running or ProjectStatus.Modifying or ProjectStatus.Integrating) await DriveAsync();
     }
 
     public async Task<ProjectView> CreateAsync(string tenantId, string createdBy, ProjectSpec spec)
@@ -76,7 +76,7 @@ public sealed class ProjectGrain(
     public async Task<ProjectActionResult> ResumeAsync(string who)
     {
         if (Refuse("resume", who, ProjectStatus.Paused, ProjectStatus.Failed) is { } refused) return refused;
-        S.Status = S.IntegrationStep is null ? ProjectStatus.Running : ProjectStatus.Integrating;
+        S.Status = IntegrationStatus();
         S.Error = null;
         foreach (var s in S.Stages.Where(s => s.Status is StageStatus.Paused or StageStatus.Failed))
             s.Status = S.Monitored.Contains(s.Name) ? StageStatus.Monitoring : StageStatus.Running;
@@ -150,9 +150,9 @@ public sealed class ProjectGrain(
         {
             // New tables are created and copied while the writer waits at its checkpoint; replaying from
             // there over the fresh copies converges, as it does for the first copy.
-            S.Status = ProjectStatus.Integrating;
             S.Integration++;
             S.IntegrationStep = StageNames.Schema;
+            S.Status = IntegrationStatus();
             S.Error = null;
             Log("integrating", "bringing the tables the new object rules select into the project", who);
             await state.WriteStateAsync();
@@ -331,11 +331,11 @@ public sealed class ProjectGrain(
         return await ResumeAsync(who);
     }
 
-    public Task WakeAsync() => S.Exists && S.Status is ProjectStatus.Running or ProjectStatus.Integrating ? DriveAsync() : Task.CompletedTask;
+    public Task WakeAsync() => S.Exists && S.Status is ProjectStatus.Running or ProjectStatus.Modifying or ProjectStatus.Integrating ? DriveAsync() : Task.CompletedTask;
 
     public async Task ReceiveReminder(string reminderName, TickStatus status)
     {
-        if (!S.Exists || S.Status is not (ProjectStatus.Running or ProjectStatus.Paused or ProjectStatus.Failed or ProjectStatus.NotStarted))
+        if (!S.Exists || S.Status is not (ProjectStatus.Running or ProjectStatus.Modifying or ProjectStatus.Integrating or ProjectStatus.Paused or ProjectStatus.Failed or ProjectStatus.NotStarted))
         {
             await ForgetReminderAsync();
             return;
@@ -345,7 +345,7 @@ public sealed class ProjectGrain(
 
     public async Task ReportAsync(ComponentReport report)
     {
-        if (!S.Exists || S.Status is not (ProjectStatus.Running or ProjectStatus.Integrating)) return;
+        if (!S.Exists || S.Status is not (ProjectStatus.Running or ProjectStatus.Modifying or ProjectStatus.Integrating)) return;
         S.Components[report.ComponentId] = new ComponentView(report.ComponentId, report.Kind, report.State.ToString(), report.Silo, Metrics(report));
         var integration = report.ComponentId.Contains("/schema-") || report.ComponentId.Contains("/full-");
         // An integration round's components do not speak for the stages, which finished long ago.
@@ -417,7 +417,7 @@ public sealed class ProjectGrain(
     /// <summary>Makes sure the component for the current stage runs; advances when stages complete.</summary>
     private async Task DriveAsync()
     {
-        if (_driving || !S.Exists || S.Status is not (ProjectStatus.Running or ProjectStatus.Integrating)) return;
+        if (_driving || !S.Exists || S.Status is not (ProjectStatus.Running or ProjectStatus.Modifying or ProjectStatus.Integrating)) return;
         _driving = true;
         try { await DriveCoreAsync(); }
         catch (Exception e)
@@ -427,6 +427,14 @@ public sealed class ProjectGrain(
         }
         finally { _driving = false; }
     }
+
+    /// <summary>Modifying while the new object rules are resolved and new tables created, Integrating while they are copied.</summary>
+    private ProjectStatus IntegrationStatus() => S.IntegrationStep switch
+    {
+        null => ProjectStatus.Running,
+        StageNames.Schema => ProjectStatus.Modifying,
+        _ => ProjectStatus.Integrating,
+    };
 
     /// <summary>One step of bringing new tables in: create them, then copy them.</summary>
     private async Task DriveIntegrationAsync()
@@ -461,6 +469,7 @@ public sealed class ProjectGrain(
             if (S.IntegratingTables.Count > 0 && Stage(StageNames.Full) is not null)
             {
                 S.IntegrationStep = StageNames.Full;
+                S.Status = IntegrationStatus();
                 await state.WriteStateAsync();
                 await DriveAsync();
                 return;
@@ -478,7 +487,7 @@ public sealed class ProjectGrain(
 
     private async Task DriveCoreAsync()
     {
-        if (S.Status == ProjectStatus.Integrating)
+        if (S.Status is ProjectStatus.Modifying or ProjectStatus.Integrating)
         {
             await DriveIntegrationAsync();
             return;
