@@ -79,6 +79,11 @@ public static class MySqlSchemaReader
         await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
             if (await r.ReadAsync(ct).ConfigureAwait(false)) ddl = r.GetString(1);
 
+        // MariaDB's JSON is LONGTEXT checked with json_valid(): say what it is, as MySQL does.
+        if (ddl is not null)
+            for (var i = 0; i < columns.Count; i++)
+                if (columns[i].DataType == "longtext" && ddl.Contains($"CHECK (json_valid({MySqlIdentifier.Quote(columns[i].Name)}))", StringComparison.Ordinal))
+                    columns[i] = columns[i] with { DataType = "json" };
         return new TableSchema(table, columns, key, ddl);
     }
 
