@@ -59,6 +59,7 @@ public sealed class Verifier(ISnapshotSource source, ISnapshotSource dest, IRead
         // Compare over the destination's definition read with the source's key order.
         var dstForRanges = dst with { Key = src.Key };
         var members = group.Select(i => tables[i]).ToList();
+        var normalize = Normalizers(compared.Select(n => src.Columns[src.IndexOf(n)]).ToArray(), compared.Select(n => dst.Columns[dst.IndexOf(n)]).ToArray());
 
         // The source rows of a range: those of each aggregated table (same columns and key, checked by the schema stage).
         IAsyncEnumerable<object?[]> SourceRange(KeyRange range, CancellationToken token) =>
@@ -74,7 +75,7 @@ public sealed class Verifier(ISnapshotSource source, ISnapshotSource dest, IRead
         {
             var diff = await ChunkComparison.CompareAsync(
                 SourceRange(range, ct), dest.ReadChunkAsync(dstForRanges, range, ct),
-                srcKey, srcCols, dstKey, dstCols, ct);
+                srcKey, srcCols, dstKey, dstCols, ct, normalize);
             sourceRows += diff.SourceRows;
             destRows += diff.DestRows;
             mismatched.AddRange(diff.Mismatched);
@@ -89,10 +90,27 @@ public sealed class Verifier(ISnapshotSource source, ISnapshotSource dest, IRead
             var keys = mismatched.Concat(missing).Concat(extra).ToList();
             var again = await ChunkComparison.CompareAsync(
                 Concat(members.Select(m => source.ReadRowsAsync(m.Source, keys, ct, m.Filter)), ct), dest.ReadRowsAsync(dstForRanges, keys, ct),
-                srcKey, srcCols, dstKey, dstCols, ct);
+                srcKey, srcCols, dstKey, dstCols, ct, normalize);
             (mismatched, missing, extra) = (again.Mismatched.ToList(), again.MissingInDest.ToList(), again.ExtraInDest.ToList());
         }
         return new TableVerdict(group[0], sourceRows, destRows, mismatched, missing, extra);
+    }
+
+    /// <summary>
+    /// How to put both sides of a column in one form before comparing. Within one engine values compare
+    /// as read, byte for byte; where the destination stores a column as another type (JSON as jsonb across
+    /// engines), the values are compared in that type's canonical form.
+    /// </summary>
+    public static Func<object?, object?>?[] Normalizers(ColumnSchema[] source, ColumnSchema[] dest)
+    {
+        var result = new Func<object?, object?>?[source.Length];
+        for (var i = 0; i < source.Length; i++)
+        {
+            var (s, d) = (source[i].DataType, dest[i].DataType);
+            if (s != d && (s is "json" or "jsonb" || d is "json" or "jsonb"))
+                result[i] = v => v is string text ? JsonCanonical.Normalize(text) : v;
+        }
+        return result;
     }
 
     private static async IAsyncEnumerable<object?[]> Concat(IEnumerable<IAsyncEnumerable<object?[]>> parts,

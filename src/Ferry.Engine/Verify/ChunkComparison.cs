@@ -26,13 +26,15 @@ public static class ChunkComparison
     /// <param name="sourceColumns">Ordinals of the compared columns in source rows.</param>
     /// <param name="destKey">Ordinals of the same key columns in destination rows.</param>
     /// <param name="destColumns">Ordinals of the same compared columns, in the same order, in destination rows.</param>
+    /// <param name="normalize">Per compared column, a function that puts both sides' values in one form (across engines); null: compared as read.</param>
     public static async Task<ChunkDiff> CompareAsync(
         IAsyncEnumerable<object?[]> source, IAsyncEnumerable<object?[]> dest,
-        int[] sourceKey, int[] sourceColumns, int[] destKey, int[] destColumns, CancellationToken ct)
+        int[] sourceKey, int[] sourceColumns, int[] destKey, int[] destColumns, CancellationToken ct,
+        Func<object?, object?>?[]? normalize = null)
     {
         var collisions = new HashSet<string>(StringComparer.Ordinal);
-        var src = await IndexAsync(source, sourceKey, sourceColumns, collisions, ct);
-        var dst = await IndexAsync(dest, destKey, destColumns, null, ct);
+        var src = await IndexAsync(source, sourceKey, sourceColumns, collisions, normalize, ct);
+        var dst = await IndexAsync(dest, destKey, destColumns, null, normalize, ct);
         var mismatched = new List<object?[]>();
         var missing = new List<object?[]>();
         var extra = new List<object?[]>();
@@ -49,14 +51,17 @@ public static class ChunkComparison
     }
 
     private static async Task<Dictionary<string, (object?[] Key, string Row)>> IndexAsync(
-        IAsyncEnumerable<object?[]> rows, int[] key, int[] columns, HashSet<string>? collisions, CancellationToken ct)
+        IAsyncEnumerable<object?[]> rows, int[] key, int[] columns, HashSet<string>? collisions, Func<object?, object?>?[]? normalize, CancellationToken ct)
     {
         var map = new Dictionary<string, (object?[], string)>(StringComparer.Ordinal);
         await foreach (var row in rows.WithCancellation(ct))
         {
             var k = key.Select(i => row[i]).ToArray();
             var canonicalKey = RowValues.CanonicalRow(k);
-            if (!map.TryAdd(canonicalKey, (k, RowValues.CanonicalRow(columns.Select(i => row[i]).ToArray())))) collisions?.Add(canonicalKey);
+            var values = new object?[columns.Length];
+            for (var c = 0; c < columns.Length; c++)
+                values[c] = normalize?[c] is { } n ? n(row[columns[c]]) : row[columns[c]];
+            if (!map.TryAdd(canonicalKey, (k, RowValues.CanonicalRow(values)))) collisions?.Add(canonicalKey);
         }
         return map;
     }
