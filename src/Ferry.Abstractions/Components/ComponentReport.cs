@@ -38,4 +38,6 @@ public sealed class ComponentReport
     [Id(20)] public string? Silo { get; set; }
     /// <summary>The DDL statement that stopped the writer, when that is why it failed.</summary>
     [Id(21)] public Projects.DdlRecord? BlockedDdl { get; set; }
+    /// <summary>Tables the writer stopped following (cumulative for its run; the project applies each once).</summary>
+    [Id(22)] public List<DepartedTable> Departed { get; set; } = [];
 }

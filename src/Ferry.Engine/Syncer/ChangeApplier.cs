@@ -38,6 +38,7 @@ public sealed class ChangeApplier(
     private readonly HashSet<TableName> _initial = tables.Select(t => t.Source.Name).ToHashSet();
     // Tables whose destination this writer created or altered, even if the source no longer has them.
     private readonly Dictionary<TableName, TableName> _created = [];
+    private readonly Dictionary<TableName, TableDeparture> _departed = [];
     private long _inserted, _updated, _deleted, _ddl;
 
     public async Task RunAsync(Func<SyncProgress, Task> report, CancellationToken ct)
@@ -49,6 +50,7 @@ public sealed class ChangeApplier(
             await destination.WriteCheckpointAsync(stream, s.To, ct);
             from = s.To;
         }
+        await LoadSchemaHistoryAsync(from, ct);
         var channel = Channel.CreateBounded<ChangeEvent>(new BoundedChannelOptions(20_000) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var reader = Task.Run(async () =>
@@ -153,10 +155,58 @@ public sealed class ChangeApplier(
     /// <summary>The tables the writer currently follows: source name and destination name.</summary>
     public IReadOnlyList<TableMapping> Tables => _map.Values.ToList();
 
+    /// <summary>Tables the writer followed and no longer does under that name (dropped, renamed, out of the project).</summary>
+    public IReadOnlyList<TableDeparture> Departures => _departed.Values.ToList();
+
     /// <summary>
-    /// Applies a DDL statement on migrated tables and follows it (new, changed and dropped tables);
+    /// Takes each table's definition in force at <paramref name="from"/>: the latest schema history entry
+    /// (every entry was recorded with the checkpoint that passed it, so none lies beyond the checkpoint),
+    /// else the source's current definition, which is then recorded as the table's first entry.
+    /// </summary>
+    private async Task LoadSchemaHistoryAsync(LogPosition from, CancellationToken ct)
+    {
+        var latest = new Dictionary<TableName, SchemaHistoryEntry>();
+        foreach (var e in await destination.ReadSchemaHistoryAsync(stream, ct)) latest[e.Table] = e;
+        foreach (var (name, e) in latest)
+        {
+            if (e.Schema is null || e.Target is null)
+            {
+                if (_map.Remove(name) || _initial.Contains(name))
+                {
+                    // The entry that took it in under its new name says where it went.
+                    var renamed = latest.Values.FirstOrDefault(x => x.Schema is not null && x.Note == RenamedFrom(name));
+                    _departed[name] = new TableDeparture(name, e.Note ?? "no longer followed", renamed?.Table,
+                        Left: e.Note?.EndsWith(NoLongerSynchronized, StringComparison.Ordinal) == true);
+                }
+                _created.Remove(name);
+                continue;
+            }
+            // A table that joined while streaming is followed as long as the object rules still select it.
+            var known = _map.TryGetValue(name, out var mapping);
+            if (!known && selector?.Includes(name) != true) continue;
+            _map[name] = mapping is null ? new TableMapping(e.Schema, e.Target) : mapping with { Source = e.Schema, Target = e.Target };
+            _created[name] = e.Target;
+            _databases.Add(name.Database);
+        }
+        var missing = _map.Values.FirstOrDefault(m => m.Source.Columns.Count == 0);
+        if (missing is not null)
+            throw new FerryException("source.table-missing", $"source table {missing.Source.Name} no longer exists and the schema history does not know it");
+        var first = _map.Where(m => !latest.ContainsKey(m.Key))
+            .Select(m => new SchemaHistoryEntry(m.Key, from, m.Value.Source, m.Value.Target, "taken from the source")).ToList();
+        if (first.Count > 0) await destination.RecordSchemasAsync(stream, from, first, ct);
+    }
+
+    private const string NoLongerSynchronized = "no longer synchronized";
+
+    private static string RenamedFrom(TableName table) => $"renamed from {table}";
+
+    private TableName? FollowedTarget(TableName table) =>
+        _map.TryGetValue(table, out var mapped) ? mapped.Target : _created.TryGetValue(table, out var created) ? created : null;
+
+    /// <summary>
+    /// Applies a DDL statement on migrated tables and follows it (new, changed, renamed and dropped tables);
     /// throws <see cref="DdlBlockedException"/> for one it does not apply by itself. Returns whether
-    /// it wrote the checkpoint past the statement.
+    /// it wrote the checkpoint past the statement (always together with the definitions it leaves).
     /// </summary>
     private async Task<bool> ApplyDdlAsync(DdlEvent ddl, LogPosition before, CancellationToken ct)
     {
@@ -164,43 +214,132 @@ public sealed class ChangeApplier(
         if (plan is null || plan.Kind == DdlKind.Unsupported || schemas is null)
             throw new DdlBlockedException(ddl.Database, ddl.Statement, before, ddl.Position, plan?.Reason);
         if (plan.Kind == DdlKind.Ignore) return false;
+        if (plan.Kind == DdlKind.RenameTable) return await RenameAsync(ddl, before, ct);
 
         var targets = new Dictionary<TableName, TableName>();
         var refs = new List<DdlTableRef>();
         foreach (var r in plan.Tables)
         {
-            if (_map.TryGetValue(r.Table, out var mapped)) targets[r.Table] = mapped.Target;
-            else if (_created.TryGetValue(r.Table, out var created)) targets[r.Table] = created;
-            else if (plan.Kind == DdlKind.CreateTable && selector?.Includes(r.Table) == true) targets[r.Table] = selector.Target(r.Table);
+            if (FollowedTarget(r.Table) is { } followed) targets[r.Table] = followed;
+            else if (plan.Kind == DdlKind.CreateTable && !r.Referenced && selector?.Includes(r.Table) == true) targets[r.Table] = selector.Target(r.Table);
             else continue;
             refs.Add(r);
         }
         // Statements on tables the project does not migrate change nothing here.
-        if (refs.Count == 0) return false;
+        if (!refs.Any(r => !r.Referenced)) return false;
         if (refs.Count != plan.Tables.Count && plan.Kind != DdlKind.DropTable)
-            throw new DdlBlockedException(ddl.Database, ddl.Statement, before, ddl.Position, "it names tables that are not migrated");
+            throw new DdlBlockedException(ddl.Database, ddl.Statement, before, ddl.Position,
+                plan.Tables.FirstOrDefault(r => r.Referenced && !targets.ContainsKey(r.Table)) is { } model
+                    ? $"its model {model.Table} is not migrated, so the destination has no table to copy the definition from"
+                    : "it names tables that are not migrated");
 
         await destination.ApplyDdlAsync(ddl with { Plan = plan with { Tables = refs } }, targets, stream, ddl.Position, ct);
         Interlocked.Increment(ref _ddl);
-        foreach (var r in refs)
+        var entries = new List<SchemaHistoryEntry>();
+        foreach (var r in refs.Where(r => !r.Referenced))
         {
             if (plan.Kind == DdlKind.DropTable)
             {
-                _map.Remove(r.Table);
+                if (_map.Remove(r.Table)) _departed[r.Table] = new TableDeparture(r.Table, "dropped on the source");
                 _created.Remove(r.Table);
+                entries.Add(new SchemaHistoryEntry(r.Table, ddl.Position, null, null, "dropped"));
                 continue;
             }
-            // Rows after the statement follow the new definition: the destination table as the statement
-            // left it (same dialect), named as the source names it.
-            _created[r.Table] = targets[r.Table];
-            var schema = await schemas.ReadTableAsync(targets[r.Table], ct);
-            if (schema is null) _map.Remove(r.Table);
-            else
-            {
-                _map[r.Table] = new TableMapping(schema with { Name = r.Table }, targets[r.Table]);
-                _databases.Add(r.Table.Database);
-            }
+            entries.Add(await FollowAsync(r.Table, targets[r.Table], ddl.Position, _map.GetValueOrDefault(r.Table), "changed by a statement", ct));
         }
+        await destination.RecordSchemasAsync(stream, ddl.Position, entries, ct);
+        return true;
+    }
+
+    /// <summary>
+    /// Rows after the statement follow the new definition: the destination table as the statement left it
+    /// (same dialect), named as the source names it.
+    /// </summary>
+    private async Task<SchemaHistoryEntry> FollowAsync(TableName table, TableName target, LogPosition position, TableMapping? previous,
+        string note, CancellationToken ct)
+    {
+        _created[table] = target;
+        _departed.Remove(table);
+        var schema = await schemas!.ReadTableAsync(target, ct);
+        if (schema is null)
+        {
+            _map.Remove(table);
+            return new SchemaHistoryEntry(table, position, null, null, $"{target} is missing on the destination");
+        }
+        var source = schema with { Name = table };
+        _map[table] = previous is null ? new TableMapping(source, target) : previous with { Source = source, Target = target };
+        _databases.Add(table.Database);
+        return new SchemaHistoryEntry(table, position, source, target, note);
+    }
+
+    /// <summary>
+    /// RENAME TABLE as a whole: each followed table ends under a final name (a swap through a temporary
+    /// name moves two tables, not three). A final name the object rules select is followed under the
+    /// rules' target, renamed on the destination; one they do not select takes the table out of the project
+    /// (no longer synchronized; inside the migrated databases its destination table is renamed alike, so
+    /// that a cut-over such as <c>RENAME a TO a_old, a_new TO a</c> finds the old name free). A table that
+    /// enters the project by a rename needs a full copy, which the writer cannot make: it stops.
+    /// </summary>
+    private async Task<bool> RenameAsync(DdlEvent ddl, LogPosition before, CancellationToken ct)
+    {
+        var pairs = ddl.Plan!.Tables;
+        var origin = new Dictionary<TableName, TableName>(); // name after the statement → name before it
+        for (var p = 0; p + 1 < pairs.Count; p += 2)
+        {
+            var from = pairs[p].Table;
+            origin[pairs[p + 1].Table] = origin.Remove(from, out var o) ? o : from;
+        }
+        var finals = origin.Where(x => x.Key != x.Value).ToList();
+        var moves = new List<(TableName From, TableName To)>();
+        var follow = new List<(TableName Original, TableName Final, TableName Target)>();
+        var leave = new List<(TableName Original, TableName Final)>();
+        foreach (var (final, original) in finals)
+        {
+            var selected = selector?.Includes(final) == true;
+            if (FollowedTarget(original) is { } current)
+            {
+                if (selected)
+                {
+                    var target = selector!.Target(final);
+                    moves.Add((current, target));
+                    follow.Add((original, final, target));
+                }
+                else
+                {
+                    if (_databases.Contains(final.Database) && selector is not null) moves.Add((current, selector.Target(final)));
+                    leave.Add((original, final));
+                }
+            }
+            else if (selected)
+                throw new DdlBlockedException(ddl.Database, ddl.Statement, before, ddl.Position,
+                    $"it renames {original}, which the project does not migrate, to {final}, which the object rules select; " +
+                    "the table needs a full copy: skip this statement, then add the table to the project's objects while it is paused");
+        }
+        if (follow.Count == 0 && leave.Count == 0) return false;
+
+        await destination.RenameTablesAsync(moves, stream, ddl.Position, ct);
+        Interlocked.Increment(ref _ddl);
+        var previous = follow.ToDictionary(f => f.Original, f => _map.GetValueOrDefault(f.Original));
+        foreach (var (original, _) in finals)
+        {
+            _map.Remove(original);
+            _created.Remove(original);
+        }
+        var entries = new List<SchemaHistoryEntry>();
+        foreach (var (original, final, target) in follow)
+            entries.Add(await FollowAsync(final, target, ddl.Position, previous[original], RenamedFrom(original), ct));
+        foreach (var (original, final, _) in follow.Where(f => !_map.ContainsKey(f.Original)))
+        {
+            _departed[original] = new TableDeparture(original, $"renamed to {final}", RenamedTo: final);
+            entries.Add(new SchemaHistoryEntry(original, ddl.Position, null, null, $"renamed to {final}"));
+        }
+        foreach (var (original, final) in leave.Where(l => !_map.ContainsKey(l.Original)))
+        {
+            var reason = $"renamed to {final}, which the object rules do not select: {NoLongerSynchronized}";
+            _departed[original] = new TableDeparture(original, reason, Left: true);
+            entries.Add(new SchemaHistoryEntry(original, ddl.Position, null, null, reason));
+        }
+        await destination.RecordSchemasAsync(stream, ddl.Position, entries, ct);
         return true;
     }
 

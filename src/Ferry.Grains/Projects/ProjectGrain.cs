@@ -268,6 +268,7 @@ public sealed class ProjectGrain(
         if (stage is not null) Apply(stage, report);
         var known = S.Tables.Select(t => $"{t.Database}.{t.Table}").ToHashSet();
         MergeTables(report);
+        ApplyDepartures(report);
         if (integration)
         {
             if (report.State == ComponentState.Completed) await IntegrationStepDoneAsync(report, known);
@@ -596,6 +597,30 @@ public sealed class ProjectGrain(
                     mine.Mismatches = t.Mismatches; mine.MissingInDest = t.MissingInDest; mine.ExtraInDest = t.ExtraInDest;
                     if (t.Error is not null) mine.Error = t.Error;
                     break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Tables the writer stopped following: a dropped or renamed one leaves the object list (its new name
+    /// joined it); one renamed out of the object rules stays listed, no longer synchronized, with a warning.
+    /// </summary>
+    private void ApplyDepartures(ComponentReport r)
+    {
+        foreach (var d in r.Departed)
+        {
+            var mine = S.Tables.FirstOrDefault(x => x.Database == d.Database && x.Table == d.Table);
+            if (mine is null) continue;
+            if (!d.Left)
+            {
+                S.Tables.Remove(mine);
+                Log("table-departed", $"{d.Database}.{d.Table}: {d.Reason}", null);
+            }
+            else if (mine.Incremental != StageStatus.Skipped)
+            {
+                mine.Incremental = StageStatus.Skipped;
+                mine.Error = d.Reason;
+                Log("warning", $"{d.Database}.{d.Table}: {d.Reason}", null);
             }
         }
     }
