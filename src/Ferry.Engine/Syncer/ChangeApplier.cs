@@ -320,7 +320,7 @@ public sealed class ChangeApplier(
         await destination.RenameTablesAsync(moves, stream, ddl.Position, ct);
         Interlocked.Increment(ref _ddl);
         var previous = follow.ToDictionary(f => f.Original, f => _map.GetValueOrDefault(f.Original));
-        foreach (var (original, _) in finals)
+        foreach (var (_, original) in finals)
         {
             _map.Remove(original);
             _created.Remove(original);
