@@ -139,6 +139,21 @@ public sealed class DdlStreamingEndToEndTests : IAsyncLifetime
         var dest = await MySqlTableComparer.ReadCanonicalRowsAsync(TestServers.MariaDbDest, DestDb, "ledger_main");
         Assert.Contains(dest, r => r.Contains("owner=6265666F726520656E746572696E67 ")); // 'before entering'
         Assert.DoesNotContain(dest, r => r.Contains("owner=616674657220656E746572696E67 ")); // 'after entering'
+
+        // The operator has it integrated: created and copied, then the writer passes the statement.
+        var (status, patched) = await _api.SendAsync(HttpMethod.Patch, $"/api/v1/projects/{id}", new
+        {
+            objects = new
+            {
+                include = new[] { new { database = _db, tables = new[] { "accounts", "swap_*", "leaver", "ledger", "comes_in" } } },
+                exclude = new[] { new { database = _db, tables = new[] { "archive_*" } } },
+                rename = new Dictionary<string, string> { [_db] = DestDb, [$"{_db}.ledger"] = $"{DestDb}.ledger_main" },
+            },
+        });
+        Assert.True(status == 200, patched?.ToJsonString());
+        await scenario.WaitAsync(id, p => Scenario.Status(p) == "Running", TimeSpan.FromMinutes(1), "the integration");
+        await TestServers.ExecAsync(TestServers.MariaDbSource, "INSERT INTO comes_in VALUES (2); INSERT INTO ledger VALUES (5006, 'after integration', 6.00)", _db);
+        await AssertConvergesAsync(("ledger", "ledger_main"), ("comes_in", "comes_in"), ("swap_a", "swap_a"));
     }
 
     [Fact]

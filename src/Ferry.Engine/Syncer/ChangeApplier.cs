@@ -311,9 +311,14 @@ public sealed class ChangeApplier(
                 }
             }
             else if (selected)
+            {
+                // Brought in by an integration (created and copied) since the writer stopped here: the
+                // destination has it, and the rows after the statement converge over the copy.
+                if (FollowedTarget(final) is not null && !origin.ContainsValue(final)) continue;
                 throw new DdlBlockedException(ddl.Database, ddl.Statement, before, ddl.Position,
                     $"it renames {original}, which the project does not migrate, to {final}, which the object rules select; " +
-                    "the table needs a full copy: skip this statement, then add the table to the project's objects while it is paused");
+                    "the table needs a full copy: change the project's objects while it is Failed (PATCH) to have it created and copied, or skip this statement");
+            }
         }
         if (follow.Count == 0 && leave.Count == 0) return false;
 
