@@ -253,17 +253,8 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
         await EnsureCheckpointTableAsync(c, ct).ConfigureAwait(false);
         // A rename cannot tell by itself whether it already ran (a swap looks the same before and after),
         // so a marker table is renamed in the same atomic statement: "…_done" exists once it ran.
-        var prefix = "ddl_" + Hash(stream)[..10] + "_";
-        var marker = prefix + Hash(position.Value)[..16];
-        var existing = new List<string>();
-        await using (var cmd = new MySqlCommand(
-            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = @d AND TABLE_NAME LIKE @p", c))
-        {
-            cmd.Parameters.AddWithValue("@d", CheckpointDatabase);
-            cmd.Parameters.AddWithValue("@p", prefix + "%");
-            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
-            while (await r.ReadAsync(ct).ConfigureAwait(false)) existing.Add(r.GetString(0));
-        }
+        var marker = RenameMarkerPrefix(stream) + Hash(position.Value)[..16];
+        var existing = await RenameMarkersAsync(c, stream, ct).ConfigureAwait(false);
         if (existing.Contains(marker + "_done", StringComparer.OrdinalIgnoreCase)) return null;
         // Markers of earlier statements: their checkpoints were recorded before this statement was reached.
         foreach (var old in existing.Where(n => !n.StartsWith(marker, StringComparison.OrdinalIgnoreCase)))
@@ -385,7 +376,24 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
             cmd.Parameters.AddWithValue("@s", stream);
             await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
         }
+        foreach (var marker in await RenameMarkersAsync(c, stream, ct).ConfigureAwait(false))
+            await ExecuteAsync(c, null, "DROP TABLE IF EXISTS " + MySqlIdentifier.Quote(new TableName(CheckpointDatabase, marker)), ct).ConfigureAwait(false);
     }
+
+    /// <summary>The rename marker tables of a stream (see <see cref="RenameTablesAsync"/>).</summary>
+    private static async Task<List<string>> RenameMarkersAsync(MySqlConnection c, string stream, CancellationToken ct)
+    {
+        var markers = new List<string>();
+        await using var cmd = new MySqlCommand(
+            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = @d AND TABLE_NAME LIKE @p", c);
+        cmd.Parameters.AddWithValue("@d", CheckpointDatabase);
+        cmd.Parameters.AddWithValue("@p", RenameMarkerPrefix(stream).Replace("_", "\\_") + "%");
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) markers.Add(r.GetString(0));
+        return markers;
+    }
+
+    private static string RenameMarkerPrefix(string stream) => "ddl_" + Hash(stream)[..10] + "_";
 
     private async Task EnsureCheckpointTableAsync(MySqlConnection c, CancellationToken ct)
     {

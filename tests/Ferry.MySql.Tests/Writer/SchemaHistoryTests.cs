@@ -64,5 +64,9 @@ public sealed class SchemaHistoryTests
         // The next rename, at another position, runs.
         Assert.NotNull(await dest.RenameTablesAsync([(A, new TableName(db, "c"))], stream, new LogPosition("bin.000001:400"), default));
         Assert.Equal(2L, Convert.ToInt64(await TestDatabases.ScalarAsync(TestServers.MariaDbDest, db, "SELECT id FROM c")));
+
+        // Releasing the stream leaves no marker behind.
+        await dest.DeleteCheckpointAsync(stream, default);
+        Assert.NotNull(await dest.RenameTablesAsync([(new TableName(db, "c"), A)], stream, new LogPosition("bin.000001:400"), default));
     }
 }
