@@ -193,7 +193,8 @@ public sealed class ChangeApplier(
             throw new FerryException("source.table-missing", $"source table {missing.Source.Name} no longer exists and the schema history does not know it");
         var first = _map.Where(m => !latest.ContainsKey(m.Key))
             .Select(m => new SchemaHistoryEntry(m.Key, from, m.Value.Source, m.Value.Target, "taken from the source")).ToList();
-        if (first.Count > 0) await destination.RecordSchemasAsync(stream, from, first, ct);
+        // Without a position (a stream that starts wherever the log is now) there is nothing to pin them to.
+        if (first.Count > 0 && !from.IsNone) await destination.RecordSchemasAsync(stream, from, first, ct);
     }
 
     private const string NoLongerSynchronized = "no longer synchronized";
