@@ -221,6 +221,7 @@ public sealed class DdlStreamingEndToEndTests : IAsyncLifetime
 
         // The writer rests, so its checkpoint stays before everything below.
         await _api.PostOkAsync($"/api/v1/projects/{id}/components/forward/pause");
+        await Task.Delay(1000);
         await TestServers.ExecAsync(TestServers.MariaDbSource, """
             INSERT INTO hist VALUES (502, 2), (503, 3);
             UPDATE hist SET v = -v WHERE id <= 10;
@@ -230,6 +231,12 @@ public sealed class DdlStreamingEndToEndTests : IAsyncLifetime
             ALTER TABLE hist DROP COLUMN v;
             INSERT INTO hist VALUES (505, 'w5');
             """, _db);
+
+        await Task.Delay(1500);
+        // Nothing of it reached the destination: the checkpoint is before the first ALTER.
+        var resting = await MySqlTableComparer.ReadCanonicalRowsAsync(TestServers.MariaDbDest, DestDb, "hist");
+        Assert.Equal(501, resting.Count);
+        Assert.Equal(["id", "v"], (await ColumnsAsync(TestServers.MariaDbDest, DestDb, "hist")).Select(c => c.Split('|')[0]));
 
         // The node dies and comes back; the writer starts in a new process while the source's table
         // already has its final shape, two statements after the checkpoint.
