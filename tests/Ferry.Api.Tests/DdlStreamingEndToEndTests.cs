@@ -154,6 +154,14 @@ public sealed class DdlStreamingEndToEndTests : IAsyncLifetime
         await scenario.WaitAsync(id, p => Scenario.Status(p) == "Running", TimeSpan.FromMinutes(1), "the integration");
         await TestServers.ExecAsync(TestServers.MariaDbSource, "INSERT INTO comes_in VALUES (2); INSERT INTO ledger VALUES (5006, 'after integration', 6.00)", _db);
         await AssertConvergesAsync(("ledger", "ledger_main"), ("comes_in", "comes_in"), ("swap_a", "swap_a"));
+        var ddl = Assert.Single((await _api.GetOkAsync($"/api/v1/projects/{id}/ddl")).AsArray())!;
+        Assert.Contains("RENAME TABLE archive_new TO comes_in", ddl["statement"]!.GetValue<string>());
+        var deadline = DateTime.UtcNow.AddSeconds(10);
+        while ((await _api.GetOkAsync($"/api/v1/projects/{id}/ddl")).AsArray()[0]!["status"]!.GetValue<string>() != "Passed")
+        {
+            Assert.True(DateTime.UtcNow < deadline, "the statement the writer passed is still listed as blocking");
+            await Task.Delay(250);
+        }
     }
 
     [Fact]

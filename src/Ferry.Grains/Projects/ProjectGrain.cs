@@ -278,6 +278,13 @@ public sealed class ProjectGrain(
             return;
         }
 
+        // A blocked writer resumes exactly at the checkpoint before the statement: one reporting another has gone past it.
+        if (report is { Kind: "writer", State: ComponentState.Running, CheckpointPosition: { } at })
+            foreach (var d in S.Ddls.Where(d => d.Status == "Blocking" && d.Before != at))
+            {
+                d.Status = "Passed";
+                Log("ddl-passed", $"DDL statement {d.N} was applied after all: {d.Statement}", null);
+            }
         if (report is { State: ComponentState.Running, ErrorMessage: { } retrying })
             Log("component-retry", $"{report.ComponentId}: {retrying}", null);
 
