@@ -233,7 +233,7 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
         // Unqualified names inside the statement (e.g. a foreign key's parent) are relative to the target database.
         await ExecuteAsync(c, null, "USE " + MySqlIdentifier.Quote(database), ct).ConfigureAwait(false);
         try { await ExecuteAsync(c, null, sql, ct).ConfigureAwait(false); }
-        catch (MySqlException e) when (AlreadyApplied.Contains(e.Number) || (plan.Kind == DdlKind.AlterTable && e.Number == UnknownColumn)) { }
+        catch (MySqlException e) when (AlreadyApplied.Contains(e.Number) || (plan.Kind == DdlKind.AlterTable && AlterAlreadyApplied.Contains(e.Number))) { }
         catch (MySqlException e)
         {
             throw new FerryException("ddl.failed", $"applying a DDL statement on the destination failed ({e.Message}): {sql}", e);
@@ -241,8 +241,13 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
         return sql;
     }
 
-    /// <summary>A re-run CHANGE/RENAME COLUMN no longer finds the old name.</summary>
-    private const int UnknownColumn = 1054;
+    /// <summary>What a re-run ALTER meets when it ran before: its old names are gone, its new key is there.</summary>
+    private static readonly HashSet<int> AlterAlreadyApplied =
+    [
+        1054, // unknown column: CHANGE / RENAME COLUMN
+        1176, // key does not exist: RENAME INDEX
+        1068, // multiple primary key: ADD PRIMARY KEY
+    ];
 
     public async Task<string?> RenameTablesAsync(IReadOnlyList<(TableName From, TableName To)> moves, string stream, LogPosition position,
         CancellationToken ct)
