@@ -74,7 +74,7 @@ public sealed class DdlStreamingEndToEndTests : IAsyncLifetime
     public async Task Renamed_tables_are_followed_under_their_new_names_swaps_included_and_one_renamed_out_of_the_rules_leaves_the_project()
     {
         var scenario = new Scenario(_api);
-        var id = await StartProjectAsync(scenario, ["accounts", "swap_*", "leaver", "ledger", "comes_in"]);
+        var id = await StartProjectAsync(scenario, ["accounts", "swap_*", "leaver", "ledger"]);
 
         await TestServers.ExecAsync(TestServers.MariaDbSource, """
             INSERT INTO accounts VALUES (5001, 'before rename', 1.00);
@@ -126,11 +126,12 @@ public sealed class DdlStreamingEndToEndTests : IAsyncLifetime
         await AssertConvergesAsync(("ledger", "ledger_main"), ("swap_a", "swap_a"), ("swap_c", "swap_c"));
 
         // A table renamed into the rules from outside them needs a full copy: the writer stops and says so.
+        // (It takes a name that left earlier, so the history's last word on that name is that it is gone.)
         await TestServers.ExecAsync(TestServers.MariaDbSource, """
             CREATE TABLE archive_new (id INT PRIMARY KEY);
             INSERT INTO archive_new VALUES (1);
             INSERT INTO ledger VALUES (5004, 'before entering', 4.00);
-            RENAME TABLE archive_new TO comes_in;
+            RENAME TABLE archive_new TO accounts;
             INSERT INTO ledger VALUES (5005, 'after entering', 5.00);
             """, _db);
         var failed = await WaitForFailureAsync(id);
@@ -145,17 +146,17 @@ public sealed class DdlStreamingEndToEndTests : IAsyncLifetime
         {
             objects = new
             {
-                include = new[] { new { database = _db, tables = new[] { "accounts", "swap_*", "leaver", "ledger", "comes_in" } } },
+                include = new[] { new { database = _db, tables = new[] { "accounts", "swap_*", "leaver", "ledger" } } },
                 exclude = new[] { new { database = _db, tables = new[] { "archive_*" } } },
                 rename = new Dictionary<string, string> { [_db] = DestDb, [$"{_db}.ledger"] = $"{DestDb}.ledger_main" },
             },
         });
         Assert.True(status == 200, patched?.ToJsonString());
         await scenario.WaitAsync(id, p => Scenario.Status(p) == "Running", TimeSpan.FromMinutes(1), "the integration");
-        await TestServers.ExecAsync(TestServers.MariaDbSource, "INSERT INTO comes_in VALUES (2); INSERT INTO ledger VALUES (5006, 'after integration', 6.00)", _db);
-        await AssertConvergesAsync(("ledger", "ledger_main"), ("comes_in", "comes_in"), ("swap_a", "swap_a"));
+        await TestServers.ExecAsync(TestServers.MariaDbSource, "INSERT INTO accounts VALUES (2); INSERT INTO ledger VALUES (5006, 'after integration', 6.00)", _db);
+        await AssertConvergesAsync(("ledger", "ledger_main"), ("accounts", "accounts"), ("swap_a", "swap_a"));
         var ddl = Assert.Single((await _api.GetOkAsync($"/api/v1/projects/{id}/ddl")).AsArray())!;
-        Assert.Contains("RENAME TABLE archive_new TO comes_in", ddl["statement"]!.GetValue<string>());
+        Assert.Contains("RENAME TABLE archive_new TO accounts", ddl["statement"]!.GetValue<string>());
         var deadline = DateTime.UtcNow.AddSeconds(10);
         while ((await _api.GetOkAsync($"/api/v1/projects/{id}/ddl")).AsArray()[0]!["status"]!.GetValue<string>() != "Passed")
         {

@@ -167,10 +167,18 @@ public sealed class ChangeApplier(
     {
         var latest = new Dictionary<TableName, SchemaHistoryEntry>();
         foreach (var e in await destination.ReadSchemaHistoryAsync(stream, ct)) latest[e.Table] = e;
-        foreach (var (name, e) in latest)
+        foreach (var (name, e) in latest.ToList())
         {
             if (e.Schema is null || e.Target is null)
             {
+                // A routed table the source has again was brought back in after it left (an integration
+                // created and copied it): it is followed from here with the source's definition. Had it
+                // come back through the log, a later entry would say so.
+                if (_map.TryGetValue(name, out var routed) && routed.Source.Columns.Count > 0)
+                {
+                    latest.Remove(name);
+                    continue;
+                }
                 if (_map.Remove(name) || _initial.Contains(name))
                 {
                     // The entry that took it in under its new name says where it went.
