@@ -40,4 +40,6 @@ public sealed class ComponentReport
     [Id(21)] public Projects.DdlRecord? BlockedDdl { get; set; }
     /// <summary>Schema stage: views and deferred constraints.</summary>
     [Id(22)] public List<Projects.SchemaObject> SchemaObjects { get; set; } = [];
+    /// <summary>Tables the writer stopped following (cumulative for its run; the project applies each once).</summary>
+    [Id(23)] public List<DepartedTable> Departed { get; set; } = [];
 }

@@ -11,7 +11,7 @@ public sealed class DdlRecord
     [Id(3)] public string Before { get; set; } = "";
     /// <summary>Where the writer continues when the statement is skipped.</summary>
     [Id(4)] public string After { get; set; } = "";
-    /// <summary><c>Blocking</c> or <c>Skipped</c>.</summary>
+    /// <summary><c>Blocking</c>, <c>Skipped</c>, or <c>Passed</c> (the writer applied it after all, e.g. once an integration copied the table it brings in).</summary>
     [Id(5)] public string Status { get; set; } = "Blocking";
     [Id(6)] public DateTimeOffset At { get; set; }
     [Id(7)] public string? SkippedBy { get; set; }

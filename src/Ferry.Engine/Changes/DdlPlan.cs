@@ -12,12 +12,15 @@ public enum DdlKind
     TruncateTable,
     CreateIndex,
     DropIndex,
+    /// <summary><c>RENAME TABLE a TO b[, c TO d]</c> or <c>ALTER TABLE a RENAME TO b</c>: tables come in (from, to) pairs, applied in order.</summary>
+    RenameTable,
     /// <summary>A statement on tables that Ferry does not apply by itself (yet): it stops the writer.</summary>
     Unsupported,
 }
 
 /// <summary>A table named in a DDL statement, and where its name stands in the statement text.</summary>
-public sealed record DdlTableRef(TableName Table, int Start, int Length);
+/// <param name="Referenced">The statement reads the table but does not change it (the model of <c>CREATE TABLE … LIKE</c>).</param>
+public sealed record DdlTableRef(TableName Table, int Start, int Length, bool Referenced = false);
 
 /// <summary>What a source DDL statement does, as far as the writer needs to know: kind, tables, why not supported.</summary>
 public sealed record DdlPlan(DdlKind Kind, IReadOnlyList<DdlTableRef> Tables, string? Reason = null)

@@ -63,11 +63,29 @@ public interface IDestination
         string stream, LogPosition checkpoint, CancellationToken ct);
 
     /// <summary>
-    /// Runs a planned source DDL statement with its tables renamed to <paramref name="targets"/>, then
-    /// records <paramref name="checkpoint"/>. Running it again after a crash between the two is harmless:
-    /// a change that is already there counts as done. Returns the statement that ran.
+    /// Runs a planned source DDL statement with its tables renamed to <paramref name="targets"/>. It does not
+    /// move the checkpoint: the caller records it with the resulting definitions (<see cref="RecordSchemasAsync"/>).
+    /// Running it again after a crash between the two is harmless: a change that is already there counts
+    /// as done. <paramref name="stream"/> and <paramref name="position"/> (just past the statement) identify it.
+    /// Returns the statement that ran.
     /// </summary>
-    Task<string> ApplyDdlAsync(DdlEvent ddl, IReadOnlyDictionary<TableName, TableName> targets, string stream, LogPosition checkpoint, CancellationToken ct);
+    Task<string> ApplyDdlAsync(DdlEvent ddl, IReadOnlyDictionary<TableName, TableName> targets, string stream, LogPosition position, CancellationToken ct);
+
+    /// <summary>
+    /// Renames destination tables in one atomic step, each <c>From</c> to its <c>To</c> (cycles such as swaps
+    /// included). The statement at <paramref name="position"/> of <paramref name="stream"/> runs once: a
+    /// re-run after a crash before its checkpoint was recorded does nothing. Returns the statement that ran, or null.
+    /// </summary>
+    Task<string?> RenameTablesAsync(IReadOnlyList<(TableName From, TableName To)> moves, string stream, LogPosition position, CancellationToken ct);
+
+    /// <summary>
+    /// Records <paramref name="checkpoint"/> together with the table definitions that take effect there, in one
+    /// destination transaction, so the schema history never runs ahead of or behind the checkpoint.
+    /// </summary>
+    Task RecordSchemasAsync(string stream, LogPosition checkpoint, IReadOnlyList<SchemaHistoryEntry> entries, CancellationToken ct);
+
+    /// <summary>The schema history of a stream, oldest first; every entry is at or before the stream's checkpoint.</summary>
+    Task<IReadOnlyList<SchemaHistoryEntry>> ReadSchemaHistoryAsync(string stream, CancellationToken ct);
 
     /// <summary>
     /// A statement that makes one destination row equal to the source: the source row written by key,
@@ -78,6 +96,6 @@ public interface IDestination
     /// <summary>Records a checkpoint with no rows (heartbeats, out-of-scope transactions).</summary>
     Task WriteCheckpointAsync(string stream, LogPosition checkpoint, CancellationToken ct);
 
-    /// <summary>Removes a stream's checkpoint (project released).</summary>
+    /// <summary>Removes a stream's checkpoint and schema history (project released).</summary>
     Task DeleteCheckpointAsync(string stream, CancellationToken ct);
 }

@@ -40,6 +40,7 @@ public sealed class ChangeApplier(
     private readonly HashSet<TableName> _initial = tables.Select(t => t.Source.Name).ToHashSet();
     // Tables whose destination this writer created or altered, even if the source no longer has them.
     private readonly Dictionary<TableName, TableName> _created = [];
+    private readonly Dictionary<TableName, TableDeparture> _departed = [];
     private long _inserted, _updated, _deleted, _ddl;
 
     public async Task RunAsync(Func<SyncProgress, Task> report, CancellationToken ct)
@@ -51,6 +52,7 @@ public sealed class ChangeApplier(
             await destination.WriteCheckpointAsync(stream, s.To, ct);
             from = s.To;
         }
+        await LoadSchemaHistoryAsync(from, ct);
         var channel = Channel.CreateBounded<ChangeEvent>(new BoundedChannelOptions(20_000) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var reader = Task.Run(async () =>
@@ -208,10 +210,67 @@ public sealed class ChangeApplier(
     /// <summary>The tables the writer currently follows: source name and destination name.</summary>
     public IReadOnlyList<TableMapping> Tables => _map.Values.ToList();
 
+    /// <summary>Tables the writer followed and no longer does under that name (dropped, renamed, out of the project).</summary>
+    public IReadOnlyList<TableDeparture> Departures => _departed.Values.ToList();
+
     /// <summary>
-    /// Applies a DDL statement on migrated tables and follows it (new, changed and dropped tables);
+    /// Takes each table's definition in force at <paramref name="from"/>: the latest schema history entry
+    /// (every entry was recorded with the checkpoint that passed it, so none lies beyond the checkpoint),
+    /// else the source's current definition, which is then recorded as the table's first entry.
+    /// </summary>
+    private async Task LoadSchemaHistoryAsync(LogPosition from, CancellationToken ct)
+    {
+        var latest = new Dictionary<TableName, SchemaHistoryEntry>();
+        foreach (var e in await destination.ReadSchemaHistoryAsync(stream, ct)) latest[e.Table] = e;
+        foreach (var (name, e) in latest.ToList())
+        {
+            if (e.Schema is null || e.Target is null)
+            {
+                // A routed table the source has again was brought back in after it left (an integration
+                // created and copied it): it is followed from here with the source's definition. Had it
+                // come back through the log, a later entry would say so.
+                if (_map.TryGetValue(name, out var routed) && routed.Source.Columns.Count > 0)
+                {
+                    latest.Remove(name);
+                    continue;
+                }
+                if (_map.Remove(name) || _initial.Contains(name))
+                {
+                    // The entry that took it in under its new name says where it went.
+                    var renamed = latest.Values.FirstOrDefault(x => x.Schema is not null && x.Note == RenamedFrom(name));
+                    _departed[name] = new TableDeparture(name, e.Note ?? "no longer followed", renamed?.Table,
+                        Left: e.Note?.EndsWith(NoLongerSynchronized, StringComparison.Ordinal) == true);
+                }
+                _created.Remove(name);
+                continue;
+            }
+            // A table that joined while streaming is followed as long as the object rules still select it.
+            var known = _map.TryGetValue(name, out var mapping);
+            if (!known && selector?.Includes(name) != true) continue;
+            _map[name] = mapping is null ? new TableMapping(e.Schema, e.Target, selector?.Filter(name)) : mapping with { Source = e.Schema, Target = e.Target };
+            _created[name] = e.Target;
+            _databases.Add(name.Database);
+        }
+        var missing = _map.Values.FirstOrDefault(m => m.Source.Columns.Count == 0);
+        if (missing is not null)
+            throw new FerryException("source.table-missing", $"source table {missing.Source.Name} no longer exists and the schema history does not know it");
+        var first = _map.Where(m => !latest.ContainsKey(m.Key))
+            .Select(m => new SchemaHistoryEntry(m.Key, from, m.Value.Source, m.Value.Target, "taken from the source")).ToList();
+        // Without a position (a stream that starts wherever the log is now) there is nothing to pin them to.
+        if (first.Count > 0 && !from.IsNone) await destination.RecordSchemasAsync(stream, from, first, ct);
+    }
+
+    private const string NoLongerSynchronized = "no longer synchronized";
+
+    private static string RenamedFrom(TableName table) => $"renamed from {table}";
+
+    private TableName? FollowedTarget(TableName table) =>
+        _map.TryGetValue(table, out var mapped) ? mapped.Target : _created.TryGetValue(table, out var created) ? created : null;
+
+    /// <summary>
+    /// Applies a DDL statement on migrated tables and follows it (new, changed, renamed and dropped tables);
     /// throws <see cref="DdlBlockedException"/> for one it does not apply by itself. Returns whether
-    /// it wrote the checkpoint past the statement.
+    /// it wrote the checkpoint past the statement (always together with the definitions it leaves).
     /// </summary>
     private async Task<bool> ApplyDdlAsync(DdlEvent ddl, LogPosition before, CancellationToken ct)
     {
@@ -219,55 +278,152 @@ public sealed class ChangeApplier(
         if (plan is null || plan.Kind == DdlKind.Unsupported || schemas is null)
             throw new DdlBlockedException(ddl.Database, ddl.Statement, before, ddl.Position, plan?.Reason);
         if (plan.Kind == DdlKind.Ignore) return false;
+        if (plan.Kind == DdlKind.RenameTable) return await RenameAsync(ddl, before, ct);
 
         var targets = new Dictionary<TableName, TableName>();
         var refs = new List<DdlTableRef>();
         foreach (var r in plan.Tables)
         {
-            if (_map.TryGetValue(r.Table, out var mapped)) targets[r.Table] = mapped.Target;
-            else if (_created.TryGetValue(r.Table, out var created)) targets[r.Table] = created;
-            else if (plan.Kind == DdlKind.CreateTable && selector?.Includes(r.Table) == true) targets[r.Table] = selector.Target(r.Table);
+            if (FollowedTarget(r.Table) is { } followed) targets[r.Table] = followed;
+            else if (plan.Kind == DdlKind.CreateTable && !r.Referenced && selector?.Includes(r.Table) == true) targets[r.Table] = selector.Target(r.Table);
             else continue;
             refs.Add(r);
         }
         // Statements on tables the project does not migrate change nothing here.
-        if (refs.Count == 0) return false;
+        if (!refs.Any(r => !r.Referenced)) return false;
         // Several source tables write into one destination table: a change to one of them (or dropping,
         // emptying it) would change or empty the others' rows too.
-        if (refs.FirstOrDefault(r => _map.Values.Count(m => m.Target == targets[r.Table]) > 1) is { } shared)
+        if (refs.Where(r => !r.Referenced).FirstOrDefault(r => _map.Values.Count(m => m.Target == targets[r.Table]) > 1) is { } shared)
             throw new DdlBlockedException(ddl.Database, ddl.Statement, before, ddl.Position,
                 $"{shared.Table} is aggregated with other tables into {targets[shared.Table]}: change the destination table by hand if all of them changed, then skip the statement");
         // The statement is written for the whole source table; a destination holding a column subset
         // would take columns it must not have, or lose ones it has. An operator decides.
         if (plan.Kind is not (DdlKind.DropTable or DdlKind.TruncateTable) &&
-            refs.Any(r => _map.GetValueOrDefault(r.Table)?.Full is not null || selector?.Columns(r.Table) is not null))
+            refs.Where(r => !r.Referenced).Any(r => _map.GetValueOrDefault(r.Table)?.Full is not null || selector?.Columns(r.Table) is not null))
             throw new DdlBlockedException(ddl.Database, ddl.Statement, before, ddl.Position,
                 "the table is migrated with a column subset (objects.columns): apply the matching change on the destination by hand, then skip the statement");
         if (refs.Count != plan.Tables.Count && plan.Kind != DdlKind.DropTable)
-            throw new DdlBlockedException(ddl.Database, ddl.Statement, before, ddl.Position, "it names tables that are not migrated");
+            throw new DdlBlockedException(ddl.Database, ddl.Statement, before, ddl.Position,
+                plan.Tables.FirstOrDefault(r => r.Referenced && !targets.ContainsKey(r.Table)) is { } model
+                    ? $"its model {model.Table} is not migrated, so the destination has no table to copy the definition from"
+                    : "it names tables that are not migrated");
 
         await destination.ApplyDdlAsync(ddl with { Plan = plan with { Tables = refs } }, targets, stream, ddl.Position, ct);
         Interlocked.Increment(ref _ddl);
-        foreach (var r in refs)
+        var entries = new List<SchemaHistoryEntry>();
+        foreach (var r in refs.Where(r => !r.Referenced))
         {
             if (plan.Kind == DdlKind.DropTable)
             {
-                _map.Remove(r.Table);
+                if (_map.Remove(r.Table)) _departed[r.Table] = new TableDeparture(r.Table, "dropped on the source");
                 _created.Remove(r.Table);
+                entries.Add(new SchemaHistoryEntry(r.Table, ddl.Position, null, null, "dropped"));
                 continue;
             }
-            // Rows after the statement follow the new definition: the destination table as the statement
-            // left it (same dialect), named as the source names it.
-            _created[r.Table] = targets[r.Table];
-            var schema = await schemas.ReadTableAsync(targets[r.Table], ct);
-            if (schema is null) _map.Remove(r.Table);
-            else
+            entries.Add(await FollowAsync(r.Table, targets[r.Table], ddl.Position, _map.GetValueOrDefault(r.Table), "changed by a statement", ct));
+        }
+        await destination.RecordSchemasAsync(stream, ddl.Position, entries, ct);
+        return true;
+    }
+
+    /// <summary>
+    /// Rows after the statement follow the new definition: the destination table as the statement left it
+    /// (same dialect), named as the source names it.
+    /// </summary>
+    private async Task<SchemaHistoryEntry> FollowAsync(TableName table, TableName target, LogPosition position, TableMapping? previous,
+        string note, CancellationToken ct)
+    {
+        _created[table] = target;
+        _departed.Remove(table);
+        var schema = await schemas!.ReadTableAsync(target, ct);
+        if (schema is null)
+        {
+            _map.Remove(table);
+            return new SchemaHistoryEntry(table, position, null, null, $"{target} is missing on the destination");
+        }
+        var source = schema with { Name = table };
+        _map[table] = previous is null ? new TableMapping(source, target, selector?.Filter(table)) : previous with { Source = source, Target = target };
+        _databases.Add(table.Database);
+        return new SchemaHistoryEntry(table, position, source, target, note);
+    }
+
+    /// <summary>
+    /// RENAME TABLE as a whole: each followed table ends under a final name (a swap through a temporary
+    /// name moves two tables, not three). A final name the object rules select is followed under the
+    /// rules' target, renamed on the destination; one they do not select takes the table out of the project
+    /// (no longer synchronized; inside the migrated databases its destination table is renamed alike, so
+    /// that a cut-over such as <c>RENAME a TO a_old, a_new TO a</c> finds the old name free). A table that
+    /// enters the project by a rename needs a full copy, which the writer cannot make: it stops.
+    /// </summary>
+    private async Task<bool> RenameAsync(DdlEvent ddl, LogPosition before, CancellationToken ct)
+    {
+        var pairs = ddl.Plan!.Tables;
+        var origin = new Dictionary<TableName, TableName>(); // name after the statement → name before it
+        for (var p = 0; p + 1 < pairs.Count; p += 2)
+        {
+            var from = pairs[p].Table;
+            origin[pairs[p + 1].Table] = origin.Remove(from, out var o) ? o : from;
+        }
+        var finals = origin.Where(x => x.Key != x.Value).ToList();
+        // Renaming one of several tables aggregated into one destination table would move the others' rows too.
+        if (finals.Select(f => f.Value).FirstOrDefault(t => _map.TryGetValue(t, out var m) && _map.Values.Count(x => x.Target == m.Target) > 1) is { } shared)
+            throw new DdlBlockedException(ddl.Database, ddl.Statement, before, ddl.Position,
+                $"{shared} is aggregated with other tables into {_map[shared].Target}: rename the destination table by hand if that is meant, then skip the statement");
+        var moves = new List<(TableName From, TableName To)>();
+        var follow = new List<(TableName Original, TableName Final, TableName Target)>();
+        var leave = new List<(TableName Original, TableName Final)>();
+        foreach (var (final, original) in finals)
+        {
+            var selected = selector?.Includes(final) == true;
+            if (FollowedTarget(original) is { } current)
             {
-                var filter = _map.GetValueOrDefault(r.Table)?.Filter ?? selector?.Filter(r.Table);
-                _map[r.Table] = new TableMapping(schema with { Name = r.Table }, targets[r.Table], filter);
-                _databases.Add(r.Table.Database);
+                if (selected)
+                {
+                    var target = selector!.Target(final);
+                    moves.Add((current, target));
+                    follow.Add((original, final, target));
+                }
+                else
+                {
+                    if (_databases.Contains(final.Database) && selector is not null) moves.Add((current, selector.Target(final)));
+                    leave.Add((original, final));
+                }
+            }
+            else if (selected)
+            {
+                // Brought in by an integration (created and copied) since the writer stopped here: the
+                // destination has it, and the rows after the statement converge over the copy.
+                if (FollowedTarget(final) is not null && !origin.ContainsValue(final)) continue;
+                throw new DdlBlockedException(ddl.Database, ddl.Statement, before, ddl.Position,
+                    $"it renames {original}, which the project does not migrate, to {final}, which the object rules select; " +
+                    "the table needs a full copy: change the project's objects while it is Failed (PATCH) to have it created and copied, or skip this statement");
             }
         }
+        if (follow.Count == 0 && leave.Count == 0) return false;
+
+        await destination.RenameTablesAsync(moves, stream, ddl.Position, ct);
+        Interlocked.Increment(ref _ddl);
+        var previous = follow.ToDictionary(f => f.Original, f => _map.GetValueOrDefault(f.Original));
+        foreach (var (_, original) in finals)
+        {
+            _map.Remove(original);
+            _created.Remove(original);
+        }
+        var entries = new List<SchemaHistoryEntry>();
+        foreach (var (original, final, target) in follow)
+            entries.Add(await FollowAsync(final, target, ddl.Position, previous[original], RenamedFrom(original), ct));
+        foreach (var (original, final, _) in follow.Where(f => !_map.ContainsKey(f.Original)))
+        {
+            _departed[original] = new TableDeparture(original, $"renamed to {final}", RenamedTo: final);
+            entries.Add(new SchemaHistoryEntry(original, ddl.Position, null, null, $"renamed to {final}"));
+        }
+        foreach (var (original, final) in leave.Where(l => !_map.ContainsKey(l.Original)))
+        {
+            var reason = $"renamed to {final}, which the object rules do not select: {NoLongerSynchronized}";
+            _departed[original] = new TableDeparture(original, reason, Left: true);
+            entries.Add(new SchemaHistoryEntry(original, ddl.Position, null, null, reason));
+        }
+        await destination.RecordSchemasAsync(stream, ddl.Position, entries, ct);
         return true;
     }
 

@@ -40,6 +40,10 @@ public sealed class WriterGrain(
                 DestDatabase = t.Target.Database, DestTable = t.Target.Table,
                 Schema = StageStatus.Completed, Full = StageStatus.Skipped, Incremental = StageStatus.Running,
             }).ToList(),
+            Departed = applier.Departures.Select(d => new DepartedTable
+            {
+                Database = d.Table.Database, Table = d.Table.Table, Reason = d.Reason, Left = d.Left,
+            }).ToList(),
             LatencySeconds = Math.Round(p.LatencySeconds, 3),
             CheckpointPosition = p.Checkpoint.Value,
             CheckpointTimestamp = p.CheckpointTimestamp,

@@ -355,9 +355,10 @@ public sealed class ProjectGrain(
         MergeTables(report);
         foreach (var o in report.SchemaObjects)
         {
-            var at = S.SchemaObjects.FindIndex(x => x.Name == o.Name && x.Kind == o.Kind);
-            if (at >= 0) S.SchemaObjects[at] = o; else S.SchemaObjects.Add(o);
+            var existing = S.SchemaObjects.FindIndex(x => x.Name == o.Name && x.Kind == o.Kind);
+            if (existing >= 0) S.SchemaObjects[existing] = o; else S.SchemaObjects.Add(o);
         }
+        ApplyDepartures(report);
         if (integration)
         {
             if (report.State == ComponentState.Completed) await IntegrationStepDoneAsync(report, known);
@@ -367,6 +368,13 @@ public sealed class ProjectGrain(
             return;
         }
 
+        // A blocked writer resumes exactly at the checkpoint before the statement: one reporting another has gone past it.
+        if (report is { Kind: "writer", State: ComponentState.Running, CheckpointPosition: { } at })
+            foreach (var d in S.Ddls.Where(d => d.Status == "Blocking" && d.Before != at))
+            {
+                d.Status = "Passed";
+                Log("ddl-passed", $"DDL statement {d.N} was applied after all: {d.Statement}", null);
+            }
         if (report is { State: ComponentState.Running, ErrorMessage: { } retrying })
             Log("component-retry", $"{report.ComponentId}: {retrying}", null);
 
@@ -704,6 +712,30 @@ public sealed class ProjectGrain(
                     mine.Mismatches = t.Mismatches; mine.MissingInDest = t.MissingInDest; mine.ExtraInDest = t.ExtraInDest;
                     if (t.Error is not null) mine.Error = t.Error;
                     break;
+            }
+        }
+    }
+
+    /// <summary>
+    /// Tables the writer stopped following: a dropped or renamed one leaves the object list (its new name
+    /// joined it); one renamed out of the object rules stays listed, no longer synchronized, with a warning.
+    /// </summary>
+    private void ApplyDepartures(ComponentReport r)
+    {
+        foreach (var d in r.Departed)
+        {
+            var mine = S.Tables.FirstOrDefault(x => x.Database == d.Database && x.Table == d.Table);
+            if (mine is null) continue;
+            if (!d.Left)
+            {
+                S.Tables.Remove(mine);
+                Log("table-departed", $"{d.Database}.{d.Table}: {d.Reason}", null);
+            }
+            else if (mine.Incremental != StageStatus.Skipped)
+            {
+                mine.Incremental = StageStatus.Skipped;
+                mine.Error = d.Reason;
+                Log("warning", $"{d.Database}.{d.Table}: {d.Reason}", null);
             }
         }
     }

@@ -5,7 +5,7 @@ namespace Ferry.MySql.Binlog;
 
 /// <summary>
 /// Reads just enough of a MySQL/MariaDB DDL statement to know which tables it changes and how:
-/// ALTER TABLE, CREATE TABLE, DROP TABLE, TRUNCATE, CREATE/DROP INDEX. Anything else on tables is
+/// ALTER TABLE, CREATE TABLE (also … LIKE), RENAME TABLE, DROP TABLE, TRUNCATE, CREATE/DROP INDEX. Anything else on tables is
 /// <see cref="DdlKind.Unsupported"/> and stops the writer for an operator to decide.
 /// </summary>
 public static class DdlParser
@@ -47,13 +47,41 @@ public static class DdlParser
             Accept("ONLINE");
             Accept("IGNORE");
             if (!Accept("TABLE")) return Accept("DATABASE") || Accept("SCHEMA") || Accept("USER") ? DdlPlan.Ignored : DdlPlan.Unsupported("only ALTER TABLE is applied");
+            if (Accept("IF")) Accept("EXISTS");
             var table = Name();
             if (table is null) return DdlPlan.Unsupported("a table name was expected");
+            SkipWait();
+            var alter = i;
+            // ALTER TABLE a RENAME [TO|AS] b, alone, is a table rename.
+            if (Accept("RENAME") && !(i < t.Count && (t[i].Is("COLUMN") || t[i].Is("INDEX") || t[i].Is("KEY"))))
+            {
+                if (!Accept("TO")) Accept("AS");
+                if (Name() is { } to && AtEnd()) return new DdlPlan(DdlKind.RenameTable, [table, to]);
+            }
+            i = alter;
             var rest = t.Skip(i).ToList();
             for (var r = 0; r < rest.Count; r++)
                 if (rest[r].Is("RENAME") && !(r + 1 < rest.Count && (rest[r + 1].Is("COLUMN") || rest[r + 1].Is("INDEX") || rest[r + 1].Is("KEY"))))
-                    return DdlPlan.Unsupported("renaming a table is not applied automatically yet");
+                    return DdlPlan.Unsupported("ALTER TABLE that renames the table together with other changes is not applied automatically; run the rename alone");
             return new DdlPlan(DdlKind.AlterTable, [table]);
+        }
+        if (Accept("RENAME"))
+        {
+            if (!Accept("TABLE") && !Accept("TABLES")) return Accept("USER") ? DdlPlan.Ignored : DdlPlan.Unsupported("only RENAME TABLE is applied");
+            if (Accept("IF")) Accept("EXISTS");
+            var pairs = new List<DdlTableRef>();
+            while (true)
+            {
+                var from = Name();
+                SkipWait();
+                if (from is null || !Accept("TO")) return DdlPlan.Unsupported("RENAME TABLE a TO b was expected");
+                var to = Name();
+                if (to is null) return DdlPlan.Unsupported("a table name was expected after TO");
+                pairs.Add(from);
+                pairs.Add(to);
+                if (i < t.Count && t[i].Kind == TokenKind.Comma) i++; else break;
+            }
+            return AtEnd() ? new DdlPlan(DdlKind.RenameTable, pairs) : DdlPlan.Unsupported("RENAME TABLE a TO b was expected");
         }
         if (Accept("CREATE"))
         {
@@ -64,8 +92,18 @@ public static class DdlParser
                 if (Accept("IF")) { Accept("NOT"); Accept("EXISTS"); }
                 var table = Name();
                 if (table is null) return DdlPlan.Unsupported("a table name was expected");
-                if (t.Skip(i).Any(x => x.Is("LIKE") || x.Is("SELECT")))
-                    return DdlPlan.Unsupported("CREATE TABLE … LIKE / … SELECT is not applied automatically yet");
+                // In ROW format the server logs CREATE … SELECT as a plain CREATE TABLE with the resulting
+                // columns, followed by the rows as row events: text still holding SELECT was logged as a statement.
+                if (t.Skip(i).Any(x => x.Is("SELECT")))
+                    return DdlPlan.Unsupported("CREATE TABLE … SELECT logged as a statement (binlog_format is not ROW): its rows are not in the log");
+                var paren = i < t.Count && t[i].Text == "(";
+                if (paren) i++;
+                if (Accept("LIKE"))
+                {
+                    var model = Name();
+                    if (model is null) return DdlPlan.Unsupported("a table name was expected after LIKE");
+                    return new DdlPlan(DdlKind.CreateTable, [table, model with { Referenced = true }]);
+                }
                 return new DdlPlan(DdlKind.CreateTable, [table]);
             }
             Accept("UNIQUE");
@@ -101,6 +139,15 @@ public static class DdlParser
         if (t[0].Is("GRANT") || t[0].Is("REVOKE") || t[0].Is("FLUSH") || t[0].Is("ANALYZE") || t[0].Is("OPTIMIZE") || t[0].Is("SET"))
             return DdlPlan.Ignored;
         return DdlPlan.Unsupported($"{t[0].Text.ToUpperInvariant()} statements are not applied automatically yet");
+
+        bool AtEnd() => i == t.Count || (i == t.Count - 1 && t[i].Text == ";");
+
+        // MariaDB's lock wait clause: WAIT n | NOWAIT
+        void SkipWait()
+        {
+            if (Accept("NOWAIT")) return;
+            if (i + 1 < t.Count && t[i].Is("WAIT") && t[i + 1].Kind == TokenKind.Word) i += 2;
+        }
 
         DdlPlan IndexOn(DdlKind kind)
         {

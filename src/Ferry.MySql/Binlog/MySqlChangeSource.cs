@@ -152,6 +152,9 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
         var postHeaderTableMap = 8;
         List<RowChange>? rows = null;
         var inTransaction = false;
+        // A DDL statement inside a BEGIN … COMMIT group: CREATE TABLE … SELECT in ROW format logs the
+        // resulting CREATE TABLE, then the rows, then the commit.
+        var grouped = false;
         void Committed()
         {
             if (current is { } c) gtid.Apply(c.Domain, c.Server, c.Sequence);
@@ -239,6 +242,7 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
                     var g = new ByteReader(payload);
                     var sequence = g.U64();
                     current = (g.U32(), header.ServerId, sequence);
+                    grouped = (g.U8() & GtidStandalone) == 0;
                     continue;
                 }
                 case EventType.MySqlGtid or EventType.MySqlAnonymousGtid:
@@ -299,11 +303,18 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
                         yield return new HeartbeatEvent(Position(header.LogPos), timestamp);
                         continue;
                     }
+                    tables.Clear();
+                    if (inTransaction && grouped && rows is { Count: 0 })
+                    {
+                        // The group's GTID counts only at its commit: a resume from here by GTID replays the whole
+                        // group (the CREATE is then already applied), by file position it goes on with the rows.
+                        yield return new DdlEvent(database, sql, Position(header.LogPos), timestamp, DdlParser.Parse(sql, database));
+                        continue;
+                    }
                     // A DDL statement is a transaction of its own.
                     Committed();
                     rows = null;
                     inTransaction = false;
-                    tables.Clear();
                     yield return new DdlEvent(database, sql, Position(header.LogPos), timestamp, DdlParser.Parse(sql, database));
                     continue;
                 }
@@ -321,6 +332,9 @@ public sealed class MySqlChangeSource(ConnectionInfo connection, uint serverId) 
             }
         }
     }
+
+    /// <summary>FL_STANDALONE in a MariaDB GTID event: no BEGIN … COMMIT group follows.</summary>
+    private const byte GtidStandalone = 0x01;
 
     private static ChangeEvent Commit(List<RowChange> rows, LogPosition position, DateTimeOffset timestamp) =>
         rows.Count == 0 ? new HeartbeatEvent(position, timestamp) : new TransactionEvent(rows, position, timestamp);

@@ -1,4 +1,5 @@
 using System.Text;
+using System.Text.Json;
 using System.Text.RegularExpressions;
 using Ferry.Engine.Changes;
 using Ferry.Engine.Connections;
@@ -27,11 +28,13 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
 {
     public const string CheckpointDatabase = "__ferry";
     public const string CheckpointTable = "ferry_checkpoint";
+    public const string SchemaHistoryTable = "ferry_schema_history";
 
     /// <summary>Statement parameters are inlined by the driver; this bounds a statement's size.</summary>
     private const int ValuesPerStatement = 20_000;
 
     private static readonly string Checkpoints = MySqlIdentifier.Quote(new TableName(CheckpointDatabase, CheckpointTable));
+    private static readonly string SchemaHistory = MySqlIdentifier.Quote(new TableName(CheckpointDatabase, SchemaHistoryTable));
     private volatile bool _checkpointTableReady;
 
     private Task<MySqlConnection> OpenAsync(CancellationToken ct) => MySqlSessions.OpenAsync(connection, forWriting: true, ct);
@@ -261,7 +264,7 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
     ];
 
     public async Task<string> ApplyDdlAsync(DdlEvent ddl, IReadOnlyDictionary<TableName, TableName> targets, string stream,
-        LogPosition checkpoint, CancellationToken ct)
+        LogPosition position, CancellationToken ct)
     {
         var plan = ddl.Plan ?? throw new FerryException("ddl.unsupported", $"the statement was not understood: {ddl.Statement}");
         TableName Target(TableName t) => targets.TryGetValue(t, out var target) ? target
@@ -281,13 +284,113 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
         // Unqualified names inside the statement (e.g. a foreign key's parent) are relative to the target database.
         await ExecuteAsync(c, null, "USE " + MySqlIdentifier.Quote(database), ct).ConfigureAwait(false);
         try { await ExecuteAsync(c, null, sql, ct).ConfigureAwait(false); }
-        catch (MySqlException e) when (AlreadyApplied.Contains(e.Number)) { }
+        catch (MySqlException e) when (AlreadyApplied.Contains(e.Number) || (plan.Kind == DdlKind.AlterTable && AlterAlreadyApplied.Contains(e.Number))) { }
         catch (MySqlException e)
         {
             throw new FerryException("ddl.failed", $"applying a DDL statement on the destination failed ({e.Message}): {sql}", e);
         }
-        await UpsertCheckpointAsync(c, null, stream, checkpoint, ct).ConfigureAwait(false);
         return sql;
+    }
+
+    /// <summary>What a re-run ALTER meets when it ran before: its old names are gone, its new key is there.</summary>
+    private static readonly HashSet<int> AlterAlreadyApplied =
+    [
+        1054, // unknown column: CHANGE / RENAME COLUMN
+        1176, // key does not exist: RENAME INDEX
+        1068, // multiple primary key: ADD PRIMARY KEY
+    ];
+
+    public async Task<string?> RenameTablesAsync(IReadOnlyList<(TableName From, TableName To)> moves, string stream, LogPosition position,
+        CancellationToken ct)
+    {
+        moves = moves.Where(m => m.From != m.To).ToList();
+        if (moves.Count == 0) return null;
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await EnsureCheckpointTableAsync(c, ct).ConfigureAwait(false);
+        // A rename cannot tell by itself whether it already ran (a swap looks the same before and after),
+        // so a marker table is renamed in the same atomic statement: "…_done" exists once it ran.
+        var marker = RenameMarkerPrefix(stream) + Hash(position.Value)[..16];
+        var existing = await RenameMarkersAsync(c, stream, ct).ConfigureAwait(false);
+        if (existing.Contains(marker + "_done", StringComparer.OrdinalIgnoreCase)) return null;
+        // Markers of earlier statements: their checkpoints were recorded before this statement was reached.
+        foreach (var old in existing.Where(n => !n.StartsWith(marker, StringComparison.OrdinalIgnoreCase)))
+            await ExecuteAsync(c, null, "DROP TABLE IF EXISTS " + MySqlIdentifier.Quote(new TableName(CheckpointDatabase, old)), ct).ConfigureAwait(false);
+        var todo = MySqlIdentifier.Quote(new TableName(CheckpointDatabase, marker + "_todo"));
+        var done = MySqlIdentifier.Quote(new TableName(CheckpointDatabase, marker + "_done"));
+        await ExecuteAsync(c, null, $"CREATE TABLE IF NOT EXISTS {todo} (x INT) ENGINE=InnoDB", ct).ConfigureAwait(false);
+        // Every table goes through a temporary name first, so cycles need no ordering.
+        var temps = moves.Select((m, i) => new TableName(m.From.Database, $"__ferry_rename_{i}_{marker[^8..]}")).ToList();
+        var sql = "RENAME TABLE " + string.Join(", ",
+            moves.Select((m, i) => $"{MySqlIdentifier.Quote(m.From)} TO {MySqlIdentifier.Quote(temps[i])}")
+                .Concat(moves.Select((m, i) => $"{MySqlIdentifier.Quote(temps[i])} TO {MySqlIdentifier.Quote(m.To)}"))
+                .Append($"{todo} TO {done}"));
+        try
+        {
+            foreach (var db in moves.Select(m => m.To.Database).Distinct(StringComparer.Ordinal))
+                await ExecuteAsync(c, null, "CREATE DATABASE IF NOT EXISTS " + MySqlIdentifier.Quote(db), ct).ConfigureAwait(false);
+            await ExecuteAsync(c, null, sql, ct).ConfigureAwait(false);
+        }
+        catch (MySqlException e)
+        {
+            throw new FerryException("ddl.failed", $"renaming tables on the destination failed ({e.Message}): {sql}", e);
+        }
+        return sql;
+    }
+
+    private static string Hash(string s) => Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(Encoding.UTF8.GetBytes(s)));
+
+    public async Task RecordSchemasAsync(string stream, LogPosition checkpoint, IReadOnlyList<SchemaHistoryEntry> entries, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await EnsureCheckpointTableAsync(c, ct).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+        try
+        {
+            foreach (var e in entries)
+            {
+                await using var cmd = new MySqlCommand(
+                    $"INSERT INTO {SchemaHistory} (stream, position, source_database, source_table, target_database, target_table, definition, note, recorded_at) " +
+                    "VALUES (@s, @p, @sd, @st, @td, @tt, @def, @note, UTC_TIMESTAMP(6))", c, tx);
+                cmd.Parameters.AddWithValue("@s", stream);
+                cmd.Parameters.AddWithValue("@p", e.Position.Value);
+                cmd.Parameters.AddWithValue("@sd", e.Table.Database);
+                cmd.Parameters.AddWithValue("@st", e.Table.Table);
+                cmd.Parameters.AddWithValue("@td", e.Target?.Database);
+                cmd.Parameters.AddWithValue("@tt", e.Target?.Table);
+                cmd.Parameters.AddWithValue("@def", e.Schema is null ? null : JsonSerializer.Serialize(e.Schema));
+                cmd.Parameters.AddWithValue("@note", e.Note);
+                await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            await UpsertCheckpointAsync(c, tx, stream, checkpoint, ct).ConfigureAwait(false);
+            await tx.CommitAsync(ct).ConfigureAwait(false);
+        }
+        catch
+        {
+            await tx.RollbackAsync(CancellationToken.None).ConfigureAwait(false);
+            throw;
+        }
+    }
+
+    public async Task<IReadOnlyList<SchemaHistoryEntry>> ReadSchemaHistoryAsync(string stream, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await EnsureCheckpointTableAsync(c, ct).ConfigureAwait(false);
+        await using var cmd = new MySqlCommand(
+            "SELECT position, source_database, source_table, target_database, target_table, definition, note " +
+            $"FROM {SchemaHistory} WHERE stream = @s ORDER BY seq", c);
+        cmd.Parameters.AddWithValue("@s", stream);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var list = new List<SchemaHistoryEntry>();
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            var table = new TableName(r.GetString(1), r.GetString(2));
+            var schema = r.IsDBNull(5) ? null
+                : JsonSerializer.Deserialize<TableSchema>(r.GetString(5))
+                  ?? throw new FerryException("schema.history-invalid", $"the schema history of {stream} has an empty definition for {table}");
+            var target = r.IsDBNull(3) ? null : new TableName(r.GetString(3), r.GetString(4));
+            list.Add(new SchemaHistoryEntry(table, new LogPosition(r.GetString(0)), schema, target, r.IsDBNull(6) ? null : r.GetString(6)));
+        }
+        return list;
     }
 
     /// <summary>The statement with each table name replaced by its quoted target, the rest untouched.</summary>
@@ -319,10 +422,34 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await EnsureCheckpointTableAsync(c, ct).ConfigureAwait(false);
-        await using var cmd = new MySqlCommand($"DELETE FROM {Checkpoints} WHERE stream = @s", c);
-        cmd.Parameters.AddWithValue("@s", stream);
-        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        await using (var cmd = new MySqlCommand($"DELETE FROM {Checkpoints} WHERE stream = @s", c))
+        {
+            cmd.Parameters.AddWithValue("@s", stream);
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+        await using (var cmd = new MySqlCommand($"DELETE FROM {SchemaHistory} WHERE stream = @s", c))
+        {
+            cmd.Parameters.AddWithValue("@s", stream);
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+        foreach (var marker in await RenameMarkersAsync(c, stream, ct).ConfigureAwait(false))
+            await ExecuteAsync(c, null, "DROP TABLE IF EXISTS " + MySqlIdentifier.Quote(new TableName(CheckpointDatabase, marker)), ct).ConfigureAwait(false);
     }
+
+    /// <summary>The rename marker tables of a stream (see <see cref="RenameTablesAsync"/>).</summary>
+    private static async Task<List<string>> RenameMarkersAsync(MySqlConnection c, string stream, CancellationToken ct)
+    {
+        var markers = new List<string>();
+        await using var cmd = new MySqlCommand(
+            "SELECT TABLE_NAME FROM information_schema.TABLES WHERE TABLE_SCHEMA = @d AND TABLE_NAME LIKE @p", c);
+        cmd.Parameters.AddWithValue("@d", CheckpointDatabase);
+        cmd.Parameters.AddWithValue("@p", RenameMarkerPrefix(stream).Replace("_", "\\_") + "%");
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) markers.Add(r.GetString(0));
+        return markers;
+    }
+
+    private static string RenameMarkerPrefix(string stream) => "ddl_" + Hash(stream)[..10] + "_";
 
     private async Task EnsureCheckpointTableAsync(MySqlConnection c, CancellationToken ct)
     {
@@ -336,6 +463,22 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
                stream VARCHAR(200) NOT NULL PRIMARY KEY,
                position TEXT NOT NULL,
                updated_at DATETIME(6) NOT NULL
+             ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
+             """, ct).ConfigureAwait(false);
+        await ExecuteAsync(c, null,
+            $"""
+             CREATE TABLE IF NOT EXISTS {SchemaHistory} (
+               seq BIGINT NOT NULL AUTO_INCREMENT PRIMARY KEY,
+               stream VARCHAR(200) NOT NULL,
+               position TEXT NOT NULL,
+               source_database VARCHAR(64) NOT NULL,
+               source_table VARCHAR(64) NOT NULL,
+               target_database VARCHAR(64) NULL,
+               target_table VARCHAR(64) NULL,
+               definition LONGTEXT NULL,
+               note TEXT NULL,
+               recorded_at DATETIME(6) NOT NULL,
+               KEY by_stream (stream, seq)
              ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin
              """, ct).ConfigureAwait(false);
         _checkpointTableReady = true;

@@ -19,9 +19,19 @@ public sealed class DdlParserTests
     [InlineData("GRANT SELECT ON *.* TO x", DdlKind.Ignore, "")]
     [InlineData("CREATE DATABASE other", DdlKind.Ignore, "")]
     [InlineData("CREATE TEMPORARY TABLE tmp (a INT)", DdlKind.Ignore, "")]
-    [InlineData("RENAME TABLE a TO b", DdlKind.Unsupported, "")]
-    [InlineData("ALTER TABLE a RENAME TO b", DdlKind.Unsupported, "")]
-    [InlineData("CREATE TABLE c LIKE d", DdlKind.Unsupported, "")]
+    [InlineData("RENAME TABLE a TO b", DdlKind.RenameTable, "shop.a,shop.b")]
+    [InlineData("RENAME TABLES IF EXISTS a WAIT 3 TO tmp, `x`.b TO a, tmp NOWAIT TO x.b", DdlKind.RenameTable, "shop.a,shop.tmp,x.b,shop.a,shop.tmp,x.b")]
+    [InlineData("ALTER TABLE a RENAME TO b", DdlKind.RenameTable, "shop.a,shop.b")]
+    [InlineData("alter table if exists a rename as o.b", DdlKind.RenameTable, "shop.a,o.b")]
+    [InlineData("ALTER TABLE a RENAME b", DdlKind.RenameTable, "shop.a,shop.b")]
+    [InlineData("ALTER TABLE a ADD COLUMN x INT, RENAME TO b", DdlKind.Unsupported, "")]
+    [InlineData("ALTER TABLE a RENAME INDEX i TO j", DdlKind.AlterTable, "shop.a")]
+    [InlineData("RENAME USER u TO v", DdlKind.Ignore, "")]
+    [InlineData("RENAME TABLE a", DdlKind.Unsupported, "")]
+    [InlineData("CREATE TABLE c LIKE d", DdlKind.CreateTable, "shop.c,shop.d")]
+    [InlineData("CREATE TABLE IF NOT EXISTS c (LIKE o.d)", DdlKind.CreateTable, "shop.c,o.d")]
+    [InlineData("CREATE TABLE c AS SELECT * FROM d", DdlKind.Unsupported, "")]
+    [InlineData("CREATE TABLE `c` (\n  `id` int(11) NOT NULL,\n  `v` varchar(5) DEFAULT NULL\n)", DdlKind.CreateTable, "shop.c")]
     [InlineData("CREATE ALGORITHM=UNDEFINED DEFINER=`root`@`%` VIEW v AS SELECT 1", DdlKind.Unsupported, "")]
     public void Statements_are_classified_with_their_tables(string sql, DdlKind kind, string tables)
     {
@@ -29,6 +39,13 @@ public sealed class DdlParserTests
         Assert.Equal(kind, plan.Kind);
         Assert.Equal(tables, string.Join(",", plan.Tables.Select(t => t.Table.ToString())));
         if (kind == DdlKind.Unsupported) Assert.False(string.IsNullOrEmpty(plan.Reason));
+    }
+
+    [Fact]
+    public void The_model_of_create_like_is_only_referenced()
+    {
+        var plan = DdlParser.Parse("CREATE TABLE c LIKE d", "shop");
+        Assert.Equal([false, true], plan.Tables.Select(t => t.Referenced));
     }
 
     [Fact]
