@@ -9,15 +9,15 @@ namespace Ferry.Api.Tests;
 public sealed class SourceRestartEndToEndTests : IAsyncLifetime
 {
     private readonly string _db = TestServers.UniqueName("e2e_restart");
-    private ThrowawayMariaDb _source = null!;
+    private PrivateMariaDb _source = null!;
     private FerryNode _node = null!;
     private FerryClient _api = null!;
 
     public async Task InitializeAsync()
     {
-        _source = await ThrowawayMariaDb.StartNewAsync();
-        await _source.ExecAsync($"CREATE DATABASE `{_db}`");
-        await _source.ExecAsync("""
+        _source = await PrivateMariaDb.StartAsync();
+        await TestServers.ExecAsync(_source.ConnectionString, $"CREATE DATABASE `{_db}`");
+        await TestServers.ExecAsync(_source.ConnectionString, """
             CREATE TABLE events (id INT PRIMARY KEY, writer INT NOT NULL, payload VARCHAR(40) NOT NULL, at DATETIME(6) NOT NULL);
             INSERT INTO events SELECT seq, 0, CONCAT('seed ', seq), '2025-01-01' + INTERVAL seq SECOND FROM seq_1_to_2000;
             """, _db);
@@ -54,7 +54,7 @@ public sealed class SourceRestartEndToEndTests : IAsyncLifetime
                 try
                 {
                     var n = Interlocked.Increment(ref next);
-                    await _source.ExecAsync($"INSERT INTO events VALUES ({n}, 1, 'row {n}', UTC_TIMESTAMP(6)); " +
+                    await TestServers.ExecAsync(_source.ConnectionString, $"INSERT INTO events VALUES ({n}, 1, 'row {n}', UTC_TIMESTAMP(6)); " +
                                             $"UPDATE events SET payload = 'touched {n}' WHERE id = {n % 2000 + 1}; " +
                                             $"DELETE FROM events WHERE id = {n - 5}", _db);
                 }
@@ -66,7 +66,7 @@ public sealed class SourceRestartEndToEndTests : IAsyncLifetime
         await Task.Delay(2000);
         await _source.StopAsync();
         await Task.Delay(3000);
-        await _source.StartAsync();
+        await _source.StartAgainAsync();
         await Task.Delay(3000);
         await stop.CancelAsync();
         await load;

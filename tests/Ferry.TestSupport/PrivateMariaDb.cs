@@ -130,12 +130,16 @@ public sealed class PrivateMariaDb : IAsyncDisposable
         catch (IOException) { /* a file still held open; /tmp is cleaned eventually */ }
     }
 
+    private string TempDirectory() => System.IO.Directory.CreateDirectory(Path.Combine(Directory, "tmp")).FullName;
+
     private async Task InstallAsync(CancellationToken ct)
     {
         var config = new List<string>
         {
             "[mariadbd]",
             "datadir=" + Path.Combine(Directory, "data"),
+            // Its own temporary directory: installs running at once in a shared /tmp collide on temporary table files.
+            "tmpdir=" + TempDirectory(),
             "port=" + Port,
             "bind-address=127.0.0.1",
             "socket=" + Socket,
