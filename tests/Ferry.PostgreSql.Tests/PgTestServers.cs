@@ -49,7 +49,7 @@ public sealed class PgTestServers : IAsyncDisposable
     }
 
     /// <summary>Every row as JSON text (row_to_json), in a session with fixed settings, ordered by the key: what is compared is the server's own text.</summary>
-    public static async Task<List<string>> RowsAsync(string cs, string table, string orderBy = "1")
+    public static async Task<List<string>> RowsAsync(string cs, string table, string orderBy = "id")
     {
         await using var c = new NpgsqlConnection(cs);
         await c.OpenAsync();
