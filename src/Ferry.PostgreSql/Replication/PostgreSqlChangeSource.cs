@@ -134,11 +134,21 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
     public async Task DropAsync(CancellationToken ct)
     {
         await using var c = await PgSessions.OpenAsync(connection, ct).ConfigureAwait(false);
-        await using (var cmd = new NpgsqlCommand(
-            "SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots WHERE slot_name = $1", c))
+        // a reader that just stopped leaves its walsender holding the slot for a moment; dropping an active slot fails
+        for (var attempt = 0; ; attempt++)
         {
+            await using var cmd = new NpgsqlCommand(
+                "SELECT pg_catalog.pg_drop_replication_slot(slot_name) FROM pg_catalog.pg_replication_slots WHERE slot_name = $1", c);
             cmd.Parameters.AddWithValue(SlotName);
-            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            try
+            {
+                await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+                break;
+            }
+            catch (PostgresException e) when (e.SqlState == PostgresErrorCodes.ObjectInUse && attempt < 50)
+            {
+                await Task.Delay(TimeSpan.FromMilliseconds(200), ct).ConfigureAwait(false);
+            }
         }
         await PgSessions.ExecuteAsync(c, $"DROP PUBLICATION IF EXISTS {PgIdentifier.Quote(PublicationName)}", ct).ConfigureAwait(false);
     }
@@ -169,9 +179,13 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
         var pump = Task.Run(() => PumpAsync(replication, start, inScope, channel.Writer, state, stop.Token), CancellationToken.None);
         try
         {
+            long reported = 0;
             while (true)
             {
-                ReportAcknowledged(replication);
+                // a newly acknowledged position is sent at once (not only every WalReceiverStatusInterval), so WAL is released promptly
+                var acknowledged = Interlocked.Read(ref _acknowledged);
+                if (acknowledged > 0) replication.SetReplicationStatus(new NpgsqlLogSequenceNumber((ulong)acknowledged));
+                if (acknowledged > reported && await TrySendStatusAsync(replication, ct).ConfigureAwait(false)) reported = acknowledged;
                 using var idle = CancellationTokenSource.CreateLinkedTokenSource(ct);
                 idle.CancelAfter(HeartbeatInterval);
                 bool? more;
@@ -180,7 +194,7 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
                 if (more is null)
                 {
                     if (state.SafeHeartbeat(channel.Reader, replication) is { } heartbeat) yield return heartbeat;
-                    await replication.SendStatusUpdate(ct).ConfigureAwait(false);
+                    await TrySendStatusAsync(replication, ct).ConfigureAwait(false);
                     continue;
                 }
                 if (more == false) break;
@@ -195,10 +209,15 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
         }
     }
 
-    private void ReportAcknowledged(LogicalReplicationConnection replication)
+    /// <summary>False while the stream is not open yet (the pump sends START_REPLICATION on its first read).</summary>
+    private static async Task<bool> TrySendStatusAsync(LogicalReplicationConnection replication, CancellationToken ct)
     {
-        var acknowledged = Interlocked.Read(ref _acknowledged);
-        if (acknowledged > 0) replication.SetReplicationStatus(new NpgsqlLogSequenceNumber((ulong)acknowledged));
+        try
+        {
+            await replication.SendStatusUpdate(ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (InvalidOperationException) { return false; }
     }
 
     /// <summary>
