@@ -35,12 +35,14 @@ public sealed class ChangeSourceTests
         var s = await servers.SchemaAsync(TestServers.PgSource, TestServers.PgDest);
         var q = $"\"{s}\"";
         await PgTestServers.ExecAsync(TestServers.PgSource, $"""
-            CREATE TABLE {q}.t (id int4 PRIMARY KEY, v text, big text, at timestamptz, f float8, d date, b bytea, n numeric(12,3), arr int4[]);
+            CREATE TABLE {q}.t (id int4 PRIMARY KEY, v text, g int8 GENERATED ALWAYS AS (id * 10) STORED, big text, at timestamptz, f float8, d date, b bytea, n numeric(12,3), arr int4[]);
+            CREATE TABLE {q}.full (id int4 PRIMARY KEY, v text, big text);
+            ALTER TABLE {q}.full REPLICA IDENTITY FULL;
             CREATE TABLE {q}.nokey (a int4, b text);
             ALTER TABLE {q}.nokey REPLICA IDENTITY FULL;
             CREATE TABLE {q}.other (id int4 PRIMARY KEY);
             """);
-        var tables = new[] { new TableName(s, "t"), new TableName(s, "nokey"), new TableName(s, "other") };
+        var tables = new[] { new TableName(s, "t"), new TableName(s, "nokey"), new TableName(s, "other"), new TableName(s, "full") };
         var source = new PostgreSqlChangeSource(PgTestServers.Source, TestServers.UniqueName("cdc")) { Tables = tables, HeartbeatInterval = TimeSpan.FromMilliseconds(500) };
         try
         {
@@ -49,8 +51,9 @@ public sealed class ChangeSourceTests
             Assert.Equal(p0, await source.GetCurrentPositionAsync(CancellationToken.None));
 
             await PgTestServers.ExecAsync(TestServers.PgSource, $"""
-                INSERT INTO {q}.t VALUES (1, 'one', 'small', '2024-05-06 07:08:09.123456+02', 'Infinity', '2024-02-29', '\x00ff'::bytea, -12.5, ARRAY[1,NULL]::int4[]),
+                INSERT INTO {q}.t (id, v, big, at, f, d, b, n, arr) VALUES (1, 'one', 'small', '2024-05-06 07:08:09.123456+02', 'Infinity', '2024-02-29', '\x00ff'::bytea, -12.5, ARRAY[1,NULL]::int4[]),
                                          (2, 'two', NULL, NULL, -0.1, NULL, NULL, NULL, NULL);
+                INSERT INTO {q}.full SELECT i, 'f' || i, string_agg(md5(random()::text || g), '') FROM generate_series(1, 2) i, generate_series(1, 3000) g GROUP BY i;
                 """);
             await PgTestServers.ExecAsync(TestServers.PgSource, $"""
                 BEGIN;
@@ -64,6 +67,14 @@ public sealed class ChangeSourceTests
             await PgTestServers.ExecAsync(TestServers.PgSource,
                 $"INSERT INTO {q}.t (id, v, big) SELECT 3, 'three', string_agg(md5(random()::text || g), '') FROM generate_series(1, 3000) g");
             await PgTestServers.ExecAsync(TestServers.PgSource, $"UPDATE {q}.t SET v = 'drei' WHERE id = 3");
+            await PgTestServers.ExecAsync(TestServers.PgSource, $"UPDATE {q}.full SET v = 'changed' WHERE id = 1");
+            await PgTestServers.ExecAsync(TestServers.PgSource, $"UPDATE {q}.full SET v = 'gone soon' WHERE id = 2");
+            await PgTestServers.ExecAsync(TestServers.PgSource, $"DELETE FROM {q}.full WHERE id = 2");
+            // without FULL identity the value is read by key: here the row is gone by then, and its delete follows
+            await PgTestServers.ExecAsync(TestServers.PgSource,
+                $"INSERT INTO {q}.t (id, v, big) SELECT 5, 'five', string_agg(md5(random()::text || g), '') FROM generate_series(1, 3000) g");
+            await PgTestServers.ExecAsync(TestServers.PgSource, $"UPDATE {q}.t SET v = 'fünf' WHERE id = 5");
+            await PgTestServers.ExecAsync(TestServers.PgSource, $"DELETE FROM {q}.t WHERE id = 5");
             await PgTestServers.ExecAsync(TestServers.PgSource, $"UPDATE {q}.nokey SET b = 'y' WHERE ctid = (SELECT ctid FROM {q}.nokey LIMIT 1)");
             await PgTestServers.ExecAsync(TestServers.PgSource, $"TRUNCATE {q}.other");
             await PgTestServers.ExecAsync(TestServers.PgSource, $"INSERT INTO {q}.t (id, v) VALUES (4, 'four')");
@@ -80,10 +91,15 @@ public sealed class ChangeSourceTests
             }).ToList();
             Assert.Equal(
             [
-                "Insert:t,Insert:t",
+                "Insert:t,Insert:t,Insert:full,Insert:full",
                 "Update:t,Delete:t,Insert:nokey,Insert:nokey,Insert:other",
                 "Insert:t",
                 "Update:t",
+                "Update:full",
+                "Update:full",
+                "Delete:full",
+                "Insert:t",
+                "Delete:t",
                 "Update:nokey",
                 "ddl:TruncateTable:other",
                 "Insert:t",
@@ -92,17 +108,22 @@ public sealed class ChangeSourceTests
             for (var i = 1; i < positions.Count; i++) Assert.True(positions[i] >= positions[i - 1], "positions never go back");
 
             var first = ((TransactionEvent)changes[0]).Rows[0].After!;
+            Assert.Equal(10, first.Length);
             Assert.Equal(1L, first[0]);
-            Assert.Equal(new DateTime(2024, 5, 6, 5, 8, 9, DateTimeKind.Utc).AddTicks(1234560), first[3]);
-            Assert.Equal(DateTimeKind.Utc, ((DateTime)first[3]!).Kind);
-            Assert.Equal(double.PositiveInfinity, first[4]);
-            Assert.Equal(new DateOnly(2024, 2, 29), first[5]);
-            Assert.Equal(new byte[] { 0, 0xff }, first[6]);
-            Assert.Equal("-12.500", first[7]);
-            Assert.Equal("{1,NULL}", first[8]);
+            Assert.Null(first[2]); // generated: not in the log, computed by the destination
+            Assert.Equal(new DateTime(2024, 5, 6, 5, 8, 9, DateTimeKind.Utc).AddTicks(1234560), first[4]);
+            Assert.Equal(DateTimeKind.Utc, ((DateTime)first[4]!).Kind);
+            Assert.Equal(double.PositiveInfinity, first[5]);
+            Assert.Equal(new DateOnly(2024, 2, 29), first[6]);
+            Assert.Equal(new byte[] { 0, 0xff }, first[7]);
+            Assert.Equal("-12.500", first[8]);
+            Assert.Equal("{1,NULL}", first[9]);
             var toastUpdate = ((TransactionEvent)changes[3]).Rows[0].After!;
             Assert.Equal("drei", toastUpdate[1]);
-            Assert.Equal(96_000, ((string)toastUpdate[2]!).Length);
+            Assert.Equal(96_000, ((string)toastUpdate[3]!).Length);
+            var fullUpdate = ((TransactionEvent)changes[4]).Rows[0];
+            Assert.Equal(96_000, ((string)fullUpdate.After![2]!).Length);
+            Assert.Equal(fullUpdate.Before![2], fullUpdate.After[2]);
 
             // what the reader yields, written by the destination, is the source
             var snapshot = new PostgreSqlSnapshotSource(PgTestServers.Source);
@@ -121,7 +142,7 @@ public sealed class ChangeSourceTests
                 if (e is TransactionEvent t) await dest.ApplyAsync([t], n => mappings.GetValueOrDefault(n), stream, t.Position, CancellationToken.None);
                 else if (e is DdlEvent d) await dest.ApplyDdlAsync(d, tables.ToDictionary(x => x, x => x), stream, d.Position, CancellationToken.None);
             }
-            foreach (var t in new[] { "t", "other" })
+            foreach (var t in new[] { "t", "other", "full" })
                 Assert.Equal(await PgTestServers.RowsAsync(TestServers.PgSource, $"{q}.{t}"), await PgTestServers.RowsAsync(TestServers.PgDest, $"{q}.{t}"));
             Assert.Equal(await PgTestServers.RowsAsync(TestServers.PgSource, $"{q}.nokey", "a, b"), await PgTestServers.RowsAsync(TestServers.PgDest, $"{q}.nokey", "a, b"));
             Assert.Equal(3, (await PgTestServers.RowsAsync(TestServers.PgDest, $"{q}.t")).Count);
@@ -132,13 +153,13 @@ public sealed class ChangeSourceTests
             Assert.Equal(changes[3].Position, next.Position);
 
             // acknowledging lets the slot move, and only that far
-            source.Acknowledge(changes[4].Position);
+            source.Acknowledge(changes[9].Position);
             // the walsender takes the feedback once it has caught up; give it a few heartbeats
-            await ReadUntilAsync(source, changes[4].Position, Scope, e =>
+            await ReadUntilAsync(source, changes[9].Position, Scope, e =>
                 e.Count(x => x is HeartbeatEvent) >= 20 ||
-                NpgsqlTypes.NpgsqlLogSequenceNumber.Parse((string)SlotAsync(source.SlotName).Result!) >= NpgsqlTypes.NpgsqlLogSequenceNumber.Parse(changes[4].Position.Value));
+                NpgsqlTypes.NpgsqlLogSequenceNumber.Parse((string)SlotAsync(source.SlotName).Result!) >= NpgsqlTypes.NpgsqlLogSequenceNumber.Parse(changes[9].Position.Value));
             var confirmed = NpgsqlTypes.NpgsqlLogSequenceNumber.Parse((string)(await SlotAsync(source.SlotName))!);
-            Assert.True(confirmed >= NpgsqlTypes.NpgsqlLogSequenceNumber.Parse(changes[4].Position.Value), $"slot at {confirmed}, acknowledged {changes[4].Position}, p0 {p0}, all {string.Join(" ", changes.Select(c => c.Position))}");
+            Assert.True(confirmed >= NpgsqlTypes.NpgsqlLogSequenceNumber.Parse(changes[9].Position.Value), $"slot at {confirmed}, acknowledged {changes[9].Position}, p0 {p0}, all {string.Join(" ", changes.Select(c => c.Position))}");
             Assert.True(confirmed < NpgsqlTypes.NpgsqlLogSequenceNumber.Parse(changes[^1].Position.Value), $"slot at {confirmed}");
         }
         finally

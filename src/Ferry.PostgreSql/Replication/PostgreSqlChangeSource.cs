@@ -254,14 +254,21 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
         }
     }
 
-    private sealed record Relation(TableName Name, string[] Columns, PgWireKind[] Kinds, RelationMessage.ReplicaIdentitySetting Identity);
+    /// <summary>
+    /// A relation as its last relation message described it, bound to the table's current definition: pgoutput
+    /// leaves generated columns out of tuples, and images must hold every column in the table's ordinal order.
+    /// </summary>
+    private sealed record Relation(TableName Name, string[] Columns, PgWireKind[] Kinds)
+    {
+        public TableSchema? Table { get; set; }
+        public int[]? Ordinals { get; set; }
+    }
 
     private async Task PumpAsync(LogicalReplicationConnection replication, NpgsqlLogSequenceNumber start, Func<TableName, bool> inScope,
         ChannelWriter<ChangeEvent> writer, PumpState state, CancellationToken ct)
     {
         var relations = new Dictionary<uint, Relation>();
         var scope = new Dictionary<TableName, bool>();
-        var schemas = new Dictionary<TableName, TableSchema?>();
         var rows = new List<RowChange>();
         var handedOver = start;
         var lookup = new LookupSession();
@@ -279,23 +286,24 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
                         break;
                     case RelationMessage r:
                         var name = new TableName(r.Namespace, r.RelationName);
+                        // a new relation message means the table may have changed: its definition is read again when needed
                         relations[r.RelationId] = new Relation(name, r.Columns.Select(col => col.ColumnName).ToArray(),
-                            r.Columns.Select(col => PgWire.OfOid(col.DataTypeId)).ToArray(), r.ReplicaIdentity);
-                        schemas.Remove(name); // the table may have changed: read its definition again when needed
+                            r.Columns.Select(col => PgWire.OfOid(col.DataTypeId)).ToArray());
                         break;
                     case InsertMessage insert:
                         {
                             var rel = relations[insert.Relation.RelationId];
-                            var after = await DecodeAsync(insert.NewRow, rel, ct).ConfigureAwait(false);
-                            if (InScope(rel)) rows.Add(new RowChange(rel.Name, ChangeKind.Insert, null, after.Values));
+                            if (!InScope(rel)) { await DrainAsync(insert.NewRow, ct).ConfigureAwait(false); break; }
+                            var after = await DecodeAsync(lookup, insert.NewRow, rel, ct).ConfigureAwait(false);
+                            rows.Add(new RowChange(rel.Name, ChangeKind.Insert, null, after.Values));
                             break;
                         }
                     case FullUpdateMessage full:
                         {
                             var rel = relations[full.Relation.RelationId];
-                            var before = await DecodeAsync(full.OldRow, rel, ct).ConfigureAwait(false);
-                            var after = await DecodeAsync(full.NewRow, rel, ct).ConfigureAwait(false);
-                            if (!InScope(rel)) break;
+                            if (!InScope(rel)) { await DrainAsync(full.OldRow, ct).ConfigureAwait(false); await DrainAsync(full.NewRow, ct).ConfigureAwait(false); break; }
+                            var before = await DecodeAsync(lookup, full.OldRow, rel, ct).ConfigureAwait(false);
+                            var after = await DecodeAsync(lookup, full.NewRow, rel, ct).ConfigureAwait(false);
                             foreach (var i in after.Unchanged) after.Values[i] = before.Values[i];
                             rows.Add(new RowChange(rel.Name, ChangeKind.Update, before.Values, after.Values));
                             break;
@@ -303,34 +311,36 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
                     case IndexUpdateMessage keyed:
                         {
                             var rel = relations[keyed.Relation.RelationId];
-                            var key = await DecodeAsync(keyed.Key, rel, ct).ConfigureAwait(false);
-                            var after = await DecodeAsync(keyed.NewRow, rel, ct).ConfigureAwait(false);
-                            if (!InScope(rel)) break;
-                            if (after.Unchanged.Count > 0 && !await FillUnchangedAsync(rel, after, schemas, lookup, ct).ConfigureAwait(false)) break;
+                            if (!InScope(rel)) { await DrainAsync(keyed.Key, ct).ConfigureAwait(false); await DrainAsync(keyed.NewRow, ct).ConfigureAwait(false); break; }
+                            var key = await DecodeAsync(lookup, keyed.Key, rel, ct).ConfigureAwait(false);
+                            var after = await DecodeAsync(lookup, keyed.NewRow, rel, ct).ConfigureAwait(false);
+                            if (after.Unchanged.Count > 0 && !await FillUnchangedAsync(rel, after, lookup, ct).ConfigureAwait(false)) break;
                             rows.Add(new RowChange(rel.Name, ChangeKind.Update, key.Values, after.Values));
                             break;
                         }
                     case UpdateMessage update:
                         {
                             var rel = relations[update.Relation.RelationId];
-                            var after = await DecodeAsync(update.NewRow, rel, ct).ConfigureAwait(false);
-                            if (!InScope(rel)) break;
-                            if (after.Unchanged.Count > 0 && !await FillUnchangedAsync(rel, after, schemas, lookup, ct).ConfigureAwait(false)) break;
+                            if (!InScope(rel)) { await DrainAsync(update.NewRow, ct).ConfigureAwait(false); break; }
+                            var after = await DecodeAsync(lookup, update.NewRow, rel, ct).ConfigureAwait(false);
+                            if (after.Unchanged.Count > 0 && !await FillUnchangedAsync(rel, after, lookup, ct).ConfigureAwait(false)) break;
                             rows.Add(new RowChange(rel.Name, ChangeKind.Update, null, after.Values));
                             break;
                         }
                     case FullDeleteMessage fullDelete:
                         {
                             var rel = relations[fullDelete.Relation.RelationId];
-                            var before = await DecodeAsync(fullDelete.OldRow, rel, ct).ConfigureAwait(false);
-                            if (InScope(rel)) rows.Add(new RowChange(rel.Name, ChangeKind.Delete, before.Values, null));
+                            if (!InScope(rel)) { await DrainAsync(fullDelete.OldRow, ct).ConfigureAwait(false); break; }
+                            var before = await DecodeAsync(lookup, fullDelete.OldRow, rel, ct).ConfigureAwait(false);
+                            rows.Add(new RowChange(rel.Name, ChangeKind.Delete, before.Values, null));
                             break;
                         }
                     case KeyDeleteMessage keyDelete:
                         {
                             var rel = relations[keyDelete.Relation.RelationId];
-                            var key = await DecodeAsync(keyDelete.Key, rel, ct).ConfigureAwait(false);
-                            if (InScope(rel)) rows.Add(new RowChange(rel.Name, ChangeKind.Delete, key.Values, null));
+                            if (!InScope(rel)) { await DrainAsync(keyDelete.Key, ct).ConfigureAwait(false); break; }
+                            var key = await DecodeAsync(lookup, keyDelete.Key, rel, ct).ConfigureAwait(false);
+                            rows.Add(new RowChange(rel.Name, ChangeKind.Delete, key.Values, null));
                             break;
                         }
                     case TruncateMessage truncate:
@@ -381,25 +391,34 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
     /// <summary>A normal session beside the replication one, opened on the first TOAST lookup.</summary>
     private sealed class LookupSession { public NpgsqlConnection? Connection; }
 
+    /// <summary>Reads a tuple of a table out of scope to its end: each message must be consumed before the next.</summary>
+    private static async Task DrainAsync(ReplicationTuple tuple, CancellationToken ct)
+    {
+        await foreach (var value in tuple.ConfigureAwait(false))
+            if (value.Kind is TupleDataKind.TextValue or TupleDataKind.BinaryValue) await value.Get<string>(ct).ConfigureAwait(false);
+    }
+
     private sealed record Image(object?[] Values, List<int> Unchanged);
 
     /// <summary>A tuple in the relation's column order; every value must be read before the next message.</summary>
-    private static async Task<Image> DecodeAsync(ReplicationTuple tuple, Relation rel, CancellationToken ct)
+    private async Task<Image> DecodeAsync(LookupSession session, ReplicationTuple tuple, Relation rel, CancellationToken ct)
     {
-        var values = new object?[rel.Columns.Length];
+        var table = await BindAsync(session, rel, ct).ConfigureAwait(false);
+        var values = new object?[table.Columns.Count];
         var unchanged = new List<int>();
         var i = 0;
         await foreach (var value in tuple.ConfigureAwait(false))
         {
+            var ordinal = rel.Ordinals![i];
             switch (value.Kind)
             {
                 case TupleDataKind.Null:
                     break;
                 case TupleDataKind.UnchangedToastedValue:
-                    unchanged.Add(i);
+                    unchanged.Add(ordinal);
                     break;
                 default:
-                    values[i] = PgTextValue.Decode(rel.Kinds[i], await value.Get<string>(ct).ConfigureAwait(false));
+                    values[ordinal] = PgTextValue.Decode(rel.Kinds[i], await value.Get<string>(ct).ConfigureAwait(false));
                     break;
             }
             i++;
@@ -407,17 +426,34 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
         return new Image(values, unchanged);
     }
 
+    /// <summary>
+    /// The table's definition and where each logged column stands in it. A logged column the table no longer has
+    /// (or a table gone) means its definition changed after the change was logged: DDL is not in PostgreSQL's
+    /// logical log, so the operator must bring the destination in line.
+    /// </summary>
+    private async Task<TableSchema> BindAsync(LookupSession session, Relation rel, CancellationToken ct)
+    {
+        if (rel.Table is { } bound) return bound;
+        var lookup = session.Connection ??= await PgSessions.OpenAsync(connection, ct).ConfigureAwait(false);
+        var table = await PgSchemaReader.ReadTableAsync(lookup, rel.Name, ct).ConfigureAwait(false);
+        var ordinals = rel.Columns.Select(c => table?.IndexOf(c) ?? -1).ToArray();
+        if (table is null || ordinals.Contains(-1))
+            throw new FerryException("cdc.schema-changed",
+                $"the change log of {rel.Name} has columns ({string.Join(", ", rel.Columns)}) that the table no longer has: its definition changed (PostgreSQL does not log DDL); align the destination by hand and restart the stream");
+        rel.Ordinals = ordinals;
+        return rel.Table = table;
+    }
+
     /// <summary>Reads unchanged TOASTed values from the source table by key; false when the row is gone (see the class remarks).</summary>
-    private async Task<bool> FillUnchangedAsync(Relation rel, Image after, Dictionary<TableName, TableSchema?> schemas,
-        LookupSession session, CancellationToken ct)
+    private async Task<bool> FillUnchangedAsync(Relation rel, Image after, LookupSession session, CancellationToken ct)
     {
         var lookup = session.Connection ??= await PgSessions.OpenAsync(connection, ct).ConfigureAwait(false);
-        if (!schemas.TryGetValue(rel.Name, out var table)) schemas[rel.Name] = table = await PgSchemaReader.ReadTableAsync(lookup, rel.Name, ct).ConfigureAwait(false);
-        if (table is null || table.Key.Count == 0)
+        var table = await BindAsync(session, rel, ct).ConfigureAwait(false);
+        if (table.Key.Count == 0)
             throw new FerryException("cdc.replica-identity",
                 $"an update of {rel.Name} left a large (TOASTed) value out and the table has no key to read it by: ALTER TABLE {PgIdentifier.Quote(rel.Name)} REPLICA IDENTITY FULL");
-        var columns = after.Unchanged.Select(i => table.Columns[table.IndexOf(rel.Columns[i])]).ToList();
-        var key = table.Key.Select(k => after.Values[Array.IndexOf(rel.Columns, k)]).ToArray();
+        var columns = after.Unchanged.Select(i => table.Columns[i]).ToList();
+        var key = table.KeyOrdinals().Select(i => after.Values[i]).ToArray();
         var reader = new PgRowReader(columns);
         await using var cmd = new NpgsqlCommand(
             $"SELECT {reader.SelectList} FROM {PgIdentifier.Quote(rel.Name)} WHERE ({string.Join(", ", table.Key.Select(PgIdentifier.Quote))}) = {PgLiteral.Row(table, table.Key, key)}", lookup);
