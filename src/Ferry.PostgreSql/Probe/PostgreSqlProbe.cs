@@ -61,9 +61,17 @@ public static class PostgreSqlProbe
             var superuser = (bool)(await ScalarAsync(c, "SELECT rolsuper FROM pg_catalog.pg_roles WHERE rolname = current_user", ct).ConfigureAwait(false))!;
             if (asSource) await CheckSourceAsync(c, superuser, checks, ct).ConfigureAwait(false);
             else await CheckDestinationAsync(c, superuser, checks, ct).ConfigureAwait(false);
-            return Result(checks, version) with { LogRetention = asSource ? TimeSpan.Zero : null };
+            return Result(checks, version) with { LogRetention = asSource ? await RetentionAsync(c, ct).ConfigureAwait(false) : null };
         }
     }
+
+    /// <summary>
+    /// A slot keeps WAL until it is acknowledged — forever (zero) unless max_slot_wal_keep_size caps it, when a
+    /// stream that falls that far behind loses its slot. The cap is in bytes, not time: reported as unknown.
+    /// </summary>
+    private static async Task<TimeSpan?> RetentionAsync(NpgsqlConnection c, CancellationToken ct) =>
+        (string?)await ScalarAsync(c, "SELECT pg_catalog.current_setting('max_slot_wal_keep_size', true)", ct).ConfigureAwait(false) is "-1" or null
+            ? TimeSpan.Zero : null;
 
     private static ProbeResult Result(List<ProbeCheck> checks, string? version) => new(checks.All(x => x.Ok), version, checks);
 

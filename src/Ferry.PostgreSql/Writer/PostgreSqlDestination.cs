@@ -127,7 +127,7 @@ public sealed class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapp
         }
 
         var names = columns.Select(i => PgIdentifier.Quote(table.Columns[i].Name)).ToList();
-        var select = string.Join(", ", columns.Select((i, f) => PgWire.ToColumnType(table.Columns[i], "c" + f.ToString(CultureInfo.InvariantCulture))));
+        var select = string.Join(", ", columns.Select((i, f) => PgWire.ToColumnType(Destination(table.Columns[i]), "c" + f.ToString(CultureInfo.InvariantCulture))));
         var sql = $"INSERT INTO {PgIdentifier.Quote(mapping.Target)} ({string.Join(", ", names)}) SELECT {select} FROM {staging}" + OnConflict(table, columns);
         await PgSessions.ExecuteAsync(c, sql, ct, tx).ConfigureAwait(false);
         await tx.CommitAsync(ct).ConfigureAwait(false);
@@ -154,10 +154,10 @@ public sealed class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapp
         var table = mapping.Source;
         var target = PgIdentifier.Quote(mapping.Target);
         if (sourceRow is null)
-            return $"DELETE FROM {target} WHERE ({string.Join(", ", table.Key.Select(PgIdentifier.Quote))}) = {PgLiteral.Row(table, table.Key, key)};";
+            return $"DELETE FROM {target} WHERE ({string.Join(", ", table.Key.Select(PgIdentifier.Quote))}) = {PgLiteral.Row(table with { Columns = table.Columns.Select(Destination).ToList() }, table.Key, key)};";
         var columns = WritableColumns(table);
         return $"INSERT INTO {target} ({string.Join(", ", columns.Select(i => PgIdentifier.Quote(table.Columns[i].Name)))}) VALUES (" +
-               string.Join(", ", columns.Select(i => PgLiteral.Typed(table.Columns[i], sourceRow[i]))) + ")" + OnConflict(table, columns) + ";";
+               string.Join(", ", columns.Select(i => PgLiteral.Typed(Destination(table.Columns[i]), sourceRow[i]))) + ")" + OnConflict(table, columns) + ";";
     }
 
     public async Task<string> ApplyDdlAsync(DdlEvent ddl, IReadOnlyDictionary<TableName, TableName> targets, string stream, LogPosition checkpoint, CancellationToken ct)
@@ -252,7 +252,7 @@ public sealed class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapp
         await tx.CommitAsync(ct).ConfigureAwait(false);
     }
 
-    private static async Task ExecuteOpsAsync(NpgsqlConnection c, NpgsqlTransaction tx, List<PgChangeOps.Op> ops, int start, int end, CancellationToken ct)
+    private async Task ExecuteOpsAsync(NpgsqlConnection c, NpgsqlTransaction tx, List<PgChangeOps.Op> ops, int start, int end, CancellationToken ct)
     {
         var first = ops[start];
         var table = first.Mapping.Source;
@@ -326,7 +326,7 @@ public sealed class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapp
     }
 
     /// <summary>A row without a key is found by all its columns; text-carried types compare as text, since some (json) have no equality.</summary>
-    private static string MatchAllColumns(NpgsqlCommand cmd, TableSchema table, object?[] values)
+    private string MatchAllColumns(NpgsqlCommand cmd, TableSchema table, object?[] values)
     {
         var parts = new List<string>();
         for (var i = 0; i < table.Columns.Count; i++)
@@ -337,14 +337,17 @@ public sealed class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapp
             var p = "$" + cmd.Parameters.Count.ToString(CultureInfo.InvariantCulture);
             parts.Add(kind == PgWireKind.TextCast
                 ? $"{PgIdentifier.Quote(col.Name)}::text IS NOT DISTINCT FROM {p}"
-                : $"{PgIdentifier.Quote(col.Name)} IS NOT DISTINCT FROM {PgWire.ToColumnType(col, p)}");
+                : $"{PgIdentifier.Quote(col.Name)} IS NOT DISTINCT FROM {PgWire.ToColumnType(Destination(col), p)}");
         }
         return string.Join(" AND ", parts);
     }
 
-    private static string Parameter(NpgsqlCommand cmd, ColumnSchema col, object? value)
+    private string Parameter(NpgsqlCommand cmd, ColumnSchema col, object? value)
     {
         cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = PgWire.DbType(PgWire.Of(col)), Value = PgWire.Parameter(value) });
-        return PgWire.ToColumnType(col, "$" + cmd.Parameters.Count.ToString(CultureInfo.InvariantCulture));
+        return PgWire.ToColumnType(Destination(col), "$" + cmd.Parameters.Count.ToString(CultureInfo.InvariantCulture));
     }
+
+    /// <summary>The column as the destination table has it: wire values are cast to the mapped type, not the source's.</summary>
+    private ColumnSchema Destination(ColumnSchema col) => col with { ColumnType = _types.ColumnType(col) };
 }
