@@ -136,7 +136,7 @@ public sealed class CopyTests
         var source = new PostgreSqlSnapshotSource(PgTestServers.Source);
         var table = (await source.ReadTableAsync(new TableName(s, "types"), CancellationToken.None))!;
         var all = await source.ReadChunkAsync(table, new Ferry.Engine.Copy.KeyRange(null, null), CancellationToken.None).ToListAsync();
-        foreach (var text in new[] { "i4 > 10 AND t LIKE 'row 1%'", "n IS NULL OR n < 0", "m = 'happy' OR ch = 'ab'", "d >= '2000-01-01'", "t = 'it''s' OR t IN ('row 7', 'x')", "tstz < '1990-01-01'" })
+        foreach (var text in new[] { "I4 > 10 AND T LIKE 'row 1%'", "n IS NULL OR n < 0", "m = 'happy' OR ch = 'ab'", "d >= '2000-01-01'", "t = 'it''s' OR t IN ('row 7', 'x')", "tstz < '1990-01-01'" })
         {
             var filter = RowFilter.Parse(text);
             var pushed = (await source.ReadChunkAsync(table, new Ferry.Engine.Copy.KeyRange(null, null), CancellationToken.None, filter).ToListAsync())

@@ -85,6 +85,8 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
             if (await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is not null) return;
         }
         var what = Tables is { Count: > 0 } tables ? "FOR TABLE " + string.Join(", ", tables.Select(PgIdentifier.Quote)) : "FOR ALL TABLES";
+        // changes of a partition are logged under the partitioned table Ferry migrates, not under the partition
+        what += " WITH (publish_via_partition_root = true)";
         try
         {
             await PgSessions.ExecuteAsync(c, $"CREATE PUBLICATION {PgIdentifier.Quote(PublicationName)} {what}", ct).ConfigureAwait(false);

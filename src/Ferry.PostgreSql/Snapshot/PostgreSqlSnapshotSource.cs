@@ -99,7 +99,7 @@ public sealed class PostgreSqlSnapshotSource(ConnectionInfo connection) : ISnaps
             if (range.After is not null) conditions.Add(KeyAfter(table, range.After));
             if (range.UpTo is not null) conditions.Add($"({KeyList(table)}) <= {PgLiteral.Row(table, table.Key, range.UpTo)}");
         }
-        if (filter is not null) conditions.Add(filter.Render(PostgreSqlFilterDialect.Instance));
+        if (filter is not null) conditions.Add(filter.Render(new PostgreSqlFilterDialect(table)));
         var reader = new PgRowReader(table.Columns);
         // COPY takes no parameters: key bounds are typed literals (PgLiteral), the filter is rendered from its parse tree
         var select = $"SELECT {reader.SelectList} FROM {PgIdentifier.Quote(table.Name)}" +
@@ -121,7 +121,7 @@ public sealed class PostgreSqlSnapshotSource(ConnectionInfo connection) : ISnaps
         {
             var tuples = keys.Skip(start).Take(KeysPerRead).Select(k => PgLiteral.Row(table, table.Key, k));
             var sql = $"SELECT {reader.SelectList} FROM {PgIdentifier.Quote(table.Name)} WHERE ({KeyList(table)}) IN ({string.Join(", ", tuples)})" +
-                      (filter is null ? string.Empty : " AND " + filter.Render(PostgreSqlFilterDialect.Instance)) +
+                      (filter is null ? string.Empty : " AND " + filter.Render(new PostgreSqlFilterDialect(table))) +
                       " ORDER BY " + OrderBy(table);
             await using var cmd = new NpgsqlCommand(sql, c);
             await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
@@ -139,7 +139,7 @@ public sealed class PostgreSqlSnapshotSource(ConnectionInfo connection) : ISnaps
         var result = new bool[rows.Count];
         if (rows.Count == 0) return result;
         var ordinals = filter.Columns.Select(name => table.IndexOf(name)).Distinct().ToArray();
-        var where = filter.Render(PostgreSqlFilterDialect.Instance);
+        var where = filter.Render(new PostgreSqlFilterDialect(table));
         var names = "\"__ferry_n\"" + string.Concat(ordinals.Select(o => ", " + PgIdentifier.Quote(table.Columns[o].Name)));
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         for (var start = 0; start < rows.Count; start += RowsPerMatch)
