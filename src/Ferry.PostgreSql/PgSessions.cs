@@ -48,6 +48,11 @@ public static class PgSessions
             await c.OpenAsync(ct).ConfigureAwait(false);
             return c;
         }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.InvalidPassword or PostgresErrorCodes.InvalidAuthorizationSpecification)
+        {
+            await c.DisposeAsync().ConfigureAwait(false);
+            throw new FerryException("datasource.auth-failed", $"the server rejected the login of {connection} ({e.SqlState}: {e.MessageText})", e);
+        }
         catch (Exception e) when (e is NpgsqlException or System.Net.Sockets.SocketException or TimeoutException)
         {
             await c.DisposeAsync().ConfigureAwait(false);

@@ -193,4 +193,50 @@ public sealed class ChangeSourceTests
         }
         Assert.Null(await SlotAsync(source.SlotName));
     }
+
+    [Fact]
+    public async Task A_partitioned_table_is_followed_under_its_own_name_and_an_out_of_scope_table_is_skipped()
+    {
+        await using var servers = new PgTestServers();
+        var s = await servers.SchemaAsync(TestServers.PgSource, TestServers.PgDest);
+        var q = $"\"{s}\"";
+        await PgTestServers.ExecAsync(TestServers.PgSource, $"""
+            CREATE TABLE {q}.parted (id int4, region text, v text, PRIMARY KEY (id, region)) PARTITION BY LIST (region);
+            CREATE TABLE {q}.parted_eu PARTITION OF {q}.parted FOR VALUES IN ('eu');
+            CREATE TABLE {q}.parted_us PARTITION OF {q}.parted FOR VALUES IN ('us');
+            CREATE TABLE {q}.skipped (id int4 PRIMARY KEY, v text);
+            """);
+        var snapshot = new PostgreSqlSnapshotSource(PgTestServers.Source);
+        Assert.Equal(["parted", "skipped"], await snapshot.ListTablesAsync(s, CancellationToken.None));
+        var parted = new TableName(s, "parted");
+        var source = new PostgreSqlChangeSource(PgTestServers.Source, TestServers.UniqueName("parts"))
+        {
+            Tables = [parted, new TableName(s, "skipped")],
+            HeartbeatInterval = TimeSpan.FromMilliseconds(500),
+        };
+        try
+        {
+            var p0 = await source.GetCurrentPositionAsync(CancellationToken.None);
+            await PgTestServers.ExecAsync(TestServers.PgSource, $"""
+                INSERT INTO {q}.parted VALUES (1, 'eu', 'a'), (2, 'us', 'b');
+                INSERT INTO {q}.skipped VALUES (1, 'not wanted');
+                UPDATE {q}.parted SET v = 'c' WHERE id = 2;
+                """);
+            await PgTestServers.ExecAsync(TestServers.PgSource, $"INSERT INTO {q}.skipped VALUES (2, 'only out of scope')");
+            using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(60));
+            var events = new List<ChangeEvent>();
+            await foreach (var e in source.ReadAsync(p0, t => t == parted, cts.Token))
+            {
+                events.Add(e);
+                if (events.OfType<HeartbeatEvent>().Count() >= 2 && events.OfType<TransactionEvent>().Any()) break;
+            }
+            var tx = Assert.Single(events.OfType<TransactionEvent>());
+            Assert.Equal(["Insert:parted", "Insert:parted", "Update:parted"], tx.Rows.Select(r => $"{r.Kind}:{r.Table.Table}"));
+            Assert.Equal(["c"], tx.Rows.Where(r => r.Kind == ChangeKind.Update).Select(r => (string)r.After![2]!));
+        }
+        finally
+        {
+            await source.DropAsync(CancellationToken.None);
+        }
+    }
 }

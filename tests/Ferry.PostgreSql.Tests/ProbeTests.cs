@@ -44,4 +44,13 @@ public sealed class ProbeTests
         Assert.Equal("reachable", check.Name);
         Assert.Contains("127.0.0.1:1", check.Detail);
     }
+
+    [Fact]
+    public async Task Sessions_with_a_wrong_password_fail_with_a_stable_code()
+    {
+        var source = new Snapshot.PostgreSqlSnapshotSource(PgTestServers.Source with { Password = "wrong-password-5678" });
+        var e = await Assert.ThrowsAsync<Ferry.Engine.Errors.FerryException>(() => source.ListDatabasesAsync(CancellationToken.None));
+        Assert.Equal("datasource.auth-failed", e.Code);
+        Assert.DoesNotContain("wrong-password-5678", e.Message);
+    }
 }
