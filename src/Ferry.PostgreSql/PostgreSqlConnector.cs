@@ -17,5 +17,16 @@ public sealed class PostgreSqlConnector : IConnector
     /// <param name="serverIdSeed">The stream's identity: it names the slot and publication, so a restarted stream finds them again.</param>
     public IChangeSource OpenChangeSource(ConnectionInfo connection, string serverIdSeed) => new PostgreSqlChangeSource(connection, serverIdSeed);
 
+    /// <summary>
+    /// The change source publishing only <paramref name="tables"/>: what a project should use, since a publication
+    /// FOR ALL TABLES needs a superuser and makes UPDATE/DELETE fail on every source table without a replica identity.
+    /// </summary>
+    public PostgreSqlChangeSource OpenChangeSource(ConnectionInfo connection, string serverIdSeed, IReadOnlyCollection<Engine.Schema.TableName> tables) =>
+        new(connection, serverIdSeed) { Tables = tables };
+
+    /// <summary>Drops the stream's slot and publication (project released), so the source stops keeping WAL for it.</summary>
+    public Task ReleaseStreamAsync(ConnectionInfo connection, string serverIdSeed, CancellationToken ct) =>
+        new PostgreSqlChangeSource(connection, serverIdSeed).DropAsync(ct);
+
     public IDestination OpenDestination(ConnectionInfo connection) => new PostgreSqlDestination(connection);
 }

@@ -64,5 +64,25 @@ public sealed class ChunkPlanTests
         Assert.Equal(stream.SlotName, ((Replication.PostgreSqlChangeSource)connector.OpenChangeSource(PgTestServers.Source, "p-1/forward")).SlotName);
         Assert.NotEqual(stream.SlotName, ((Replication.PostgreSqlChangeSource)connector.OpenChangeSource(PgTestServers.Source, "p-2/forward")).SlotName);
         Assert.True(stream.SlotName.Length <= 63);
+
+        // a released stream leaves neither slot nor publication behind
+        await using var servers = new PgTestServers();
+        var s = await servers.SchemaAsync(TestServers.PgSource);
+        await PgTestServers.ExecAsync(TestServers.PgSource, $"CREATE TABLE \"{s}\".t (id int4 PRIMARY KEY)");
+        var seed = TestServers.UniqueName("release");
+        var named = ((PostgreSqlConnector)connector).OpenChangeSource(PgTestServers.Source, seed, [new TableName(s, "t")]);
+        try
+        {
+            await named.GetCurrentPositionAsync(CancellationToken.None);
+            Assert.Equal(1L, await PgTestServers.ScalarAsync(TestServers.PgSource, $"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{named.SlotName}'"));
+            Assert.Equal(1L, await PgTestServers.ScalarAsync(TestServers.PgSource,
+                $"SELECT count(*) FROM pg_publication_tables WHERE pubname = '{named.PublicationName}' AND schemaname = '{s}' AND tablename = 't'"));
+        }
+        finally
+        {
+            await ((PostgreSqlConnector)connector).ReleaseStreamAsync(PgTestServers.Source, seed, CancellationToken.None);
+        }
+        Assert.Equal(0L, await PgTestServers.ScalarAsync(TestServers.PgSource, $"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{named.SlotName}'"));
+        Assert.Equal(0L, await PgTestServers.ScalarAsync(TestServers.PgSource, $"SELECT count(*) FROM pg_publication WHERE pubname = '{named.PublicationName}'"));
     }
 }
