@@ -13,4 +13,11 @@ public interface IChangeSource
     /// Transactions touching no table accepted by <paramref name="inScope"/> come as heartbeats.
     /// </summary>
     IAsyncEnumerable<ChangeEvent> ReadAsync(LogPosition from, Func<Schema.TableName, bool> inScope, CancellationToken ct);
+
+    /// <summary>
+    /// The writer has committed everything before <paramref name="position"/> (its checkpoint): a source that keeps
+    /// its log for the reader (a PostgreSQL replication slot) may release what lies before it. Sources whose log
+    /// retention does not depend on the reader (the binlog) ignore it.
+    /// </summary>
+    void Acknowledge(LogPosition position) { }
 }

@@ -1,0 +1,32 @@
+using Ferry.Engine.Connections;
+using Ferry.PostgreSql.Probe;
+using Ferry.PostgreSql.Replication;
+using Ferry.PostgreSql.Snapshot;
+using Ferry.PostgreSql.Writer;
+
+namespace Ferry.PostgreSql;
+
+/// <summary>PostgreSQL: one database per data source, its schemas standing for Ferry's databases.</summary>
+public sealed class PostgreSqlConnector : IConnector
+{
+    public Task<ProbeResult> TestAsync(ConnectionInfo connection, bool asSource, CancellationToken ct) =>
+        PostgreSqlProbe.TestAsync(connection, asSource, ct);
+
+    public ISnapshotSource OpenSnapshotSource(ConnectionInfo connection) => new PostgreSqlSnapshotSource(connection);
+
+    /// <param name="serverIdSeed">The stream's identity: it names the slot and publication, so a restarted stream finds them again.</param>
+    public IChangeSource OpenChangeSource(ConnectionInfo connection, string serverIdSeed) => new PostgreSqlChangeSource(connection, serverIdSeed);
+
+    /// <summary>
+    /// The change source publishing only <paramref name="tables"/>: what a project should use, since a publication
+    /// FOR ALL TABLES needs a superuser and makes UPDATE/DELETE fail on every source table without a replica identity.
+    /// </summary>
+    public PostgreSqlChangeSource OpenChangeSource(ConnectionInfo connection, string serverIdSeed, IReadOnlyCollection<Engine.Schema.TableName> tables) =>
+        new(connection, serverIdSeed) { Tables = tables };
+
+    /// <summary>Drops the stream's slot and publication (project released), so the source stops keeping WAL for it.</summary>
+    public Task ReleaseStreamAsync(ConnectionInfo connection, string serverIdSeed, CancellationToken ct) =>
+        new PostgreSqlChangeSource(connection, serverIdSeed).DropAsync(ct);
+
+    public IDestination OpenDestination(ConnectionInfo connection) => new PostgreSqlDestination(connection);
+}

@@ -1,0 +1,461 @@
+using System.Globalization;
+using System.Text;
+using Ferry.Engine.Changes;
+using Ferry.Engine.Connections;
+using Ferry.Engine.Errors;
+using Ferry.Engine.Schema;
+using Ferry.PostgreSql.Schema;
+using Npgsql;
+
+namespace Ferry.PostgreSql.Writer;
+
+/// <summary>
+/// Writes to a PostgreSQL database: tables created from the source's definition, chunks bulk-loaded with
+/// binary COPY, change batches applied idempotently with their checkpoint in the same transaction.
+/// </summary>
+public sealed class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapper? types = null) : IDestination
+{
+    public const string CheckpointSchema = PgSchemaReader.FerrySchema;
+    public const string CheckpointTable = "ferry_checkpoint";
+
+    /// <summary>Bind parameters per statement: PostgreSQL allows 65535; staying well under keeps statements small.</summary>
+    private const int ParametersPerStatement = 20_000;
+
+    private static readonly string Checkpoints = PgIdentifier.Quote(CheckpointSchema) + "." + PgIdentifier.Quote(CheckpointTable);
+    private static readonly string SchemaHistory = PgIdentifier.Quote(CheckpointSchema) + ".\"ferry_schema_history\"";
+    private static readonly string Renames = PgIdentifier.Quote(CheckpointSchema) + ".\"ferry_renames\"";
+
+    private readonly IPgTypeMapper _types = types ?? SameEngineTypeMapper.Instance;
+    private volatile bool _checkpointTableReady;
+
+    private Task<NpgsqlConnection> OpenAsync(CancellationToken ct) => PgSessions.OpenAsync(connection, ct);
+
+    public async Task<string> CreateTableAsync(TableMapping mapping, CancellationToken ct, bool deferSecondaryIndexes = false)
+    {
+        var ddl = CreateTableStatement(mapping);
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await CreateSchemaAsync(c, mapping.Target.Database, ct).ConfigureAwait(false);
+        await PgSessions.ExecuteAsync(c, ddl, ct).ConfigureAwait(false);
+        return ddl;
+    }
+
+    /// <summary>
+    /// Columns with the mapped types, NOT NULL and the key as primary key. Generated columns keep their
+    /// expression (from the source's <see cref="TableSchema.CreateStatement"/>, one column per line as
+    /// <see cref="PgSchemaReader"/> writes it) so the destination computes them.
+    /// </summary>
+    public string CreateTableStatement(TableMapping mapping)
+    {
+        var source = mapping.Source;
+        var sb = new StringBuilder("CREATE TABLE IF NOT EXISTS ").Append(PgIdentifier.Quote(mapping.Target)).Append(" (");
+        for (var i = 0; i < source.Columns.Count; i++)
+        {
+            var col = source.Columns[i];
+            if (i > 0) sb.Append(", ");
+            sb.Append(PgIdentifier.Quote(col.Name)).Append(' ').Append(_types.ColumnType(col));
+            if (col.Collation is { } collation) sb.Append(" COLLATE ").Append(PgIdentifier.Quote(collation));
+            if (col.IsGenerated)
+            {
+                var expression = PgSchemaReader.GenerationExpression(mapping.Full ?? source, col.Name)
+                    ?? throw new FerryException("schema.generated-unknown", $"the expression of generated column {col.Name} of {source.Name} is not known");
+                sb.Append(" GENERATED ALWAYS AS (").Append(expression).Append(") STORED");
+            }
+            if (!col.IsNullable) sb.Append(" NOT NULL");
+        }
+        if (source.Key.Count > 0) sb.Append(", PRIMARY KEY (").Append(string.Join(", ", source.Key.Select(PgIdentifier.Quote))).Append(')');
+        return sb.Append(')').ToString();
+    }
+
+    private static async Task CreateSchemaAsync(NpgsqlConnection c, string schema, CancellationToken ct)
+    {
+        try { await PgSessions.ExecuteAsync(c, "CREATE SCHEMA IF NOT EXISTS " + PgIdentifier.Quote(schema), ct).ConfigureAwait(false); }
+        // two sessions creating it at once: the loser sees a unique violation on the catalog, and the schema is there
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateSchema) { }
+    }
+
+    public async Task RunDdlAsync(string database, string ddl, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+        // unqualified names in an operator's statement are relative to the target schema
+        await PgSessions.ExecuteAsync(c, $"SET LOCAL search_path = {PgIdentifier.Quote(database)}, pg_catalog", ct, tx).ConfigureAwait(false);
+        try { await PgSessions.ExecuteAsync(c, ddl, ct, tx).ConfigureAwait(false); }
+        catch (PostgresException e)
+        {
+            throw new FerryException("ddl.failed", $"running a DDL statement on the destination failed ({e.SqlState}: {e.MessageText}): {ddl}", e);
+        }
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>Secondary indexes are not read from PostgreSQL sources yet: nothing to add.</summary>
+    public Task<string?> CreateSecondaryIndexesAsync(TableMapping mapping, CancellationToken ct) => Task.FromResult<string?>(null);
+
+    /// <summary>
+    /// Binary COPY into a temporary table of wire-typed columns, then one <c>INSERT … SELECT … ON CONFLICT (key)
+    /// DO UPDATE</c>, all in one transaction. Chosen over deleting the chunk's key range first because the
+    /// writer is not told the range (only the rows), and because it also converges when incremental changes
+    /// have already landed rows of the chunk; the cast from wire form to the column type happens in SQL,
+    /// so types Npgsql has no binary writer for (enums, arrays of user types, ranges) load the same way.
+    /// Without a key rows are inserted as they are (a redone chunk doubles them; tables without a key need a
+    /// fresh target, as on MySQL).
+    /// </summary>
+    public async Task<long> BulkLoadAsync(TableMapping mapping, IAsyncEnumerable<object?[]> rows, CancellationToken ct)
+    {
+        var table = mapping.Source;
+        var columns = WritableColumns(table);
+        var kinds = columns.Select(i => PgWire.Of(table.Columns[i])).ToArray();
+        var staging = PgIdentifier.Quote("__ferry_load");
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+        var stagingColumns = string.Join(", ", columns.Select((ordinal, f) => $"c{f} {PgWire.SqlType(kinds[f])}"));
+        await PgSessions.ExecuteAsync(c, $"CREATE TEMP TABLE {staging} ({stagingColumns}) ON COMMIT DROP", ct, tx).ConfigureAwait(false);
+
+        long count = 0;
+        await using (var import = await c.BeginBinaryImportAsync(
+                         $"COPY {staging} ({string.Join(", ", columns.Select((_, f) => "c" + f.ToString(CultureInfo.InvariantCulture)))}) FROM STDIN (FORMAT BINARY)", ct).ConfigureAwait(false))
+        {
+            await foreach (var row in rows.WithCancellation(ct).ConfigureAwait(false))
+            {
+                await import.StartRowAsync(ct).ConfigureAwait(false);
+                for (var f = 0; f < columns.Length; f++)
+                {
+                    var value = row[columns[f]];
+                    if (value is null) await import.WriteNullAsync(ct).ConfigureAwait(false);
+                    else await import.WriteAsync(PgWire.Parameter(value), PgWire.DbType(kinds[f]), ct).ConfigureAwait(false);
+                }
+                count++;
+            }
+            await import.CompleteAsync(ct).ConfigureAwait(false);
+        }
+
+        var names = columns.Select(i => PgIdentifier.Quote(table.Columns[i].Name)).ToList();
+        var select = string.Join(", ", columns.Select((i, f) => PgWire.ToColumnType(Destination(table.Columns[i]), "c" + f.ToString(CultureInfo.InvariantCulture))));
+        var sql = $"INSERT INTO {PgIdentifier.Quote(mapping.Target)} ({string.Join(", ", names)}) SELECT {select} FROM {staging}" + OnConflict(table, columns);
+        await PgSessions.ExecuteAsync(c, sql, ct, tx).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+        return count;
+    }
+
+    /// <summary>The upsert clause: a row whose key exists takes every written column of the new image.</summary>
+    private static string OnConflict(TableSchema table, int[] columns)
+    {
+        if (table.Key.Count == 0) return string.Empty;
+        var keys = new HashSet<string>(table.Key, StringComparer.OrdinalIgnoreCase);
+        var set = columns.Select(i => table.Columns[i].Name).Where(n => !keys.Contains(n))
+            .Select(n => $"{PgIdentifier.Quote(n)} = EXCLUDED.{PgIdentifier.Quote(n)}").ToList();
+        var target = " ON CONFLICT (" + string.Join(", ", table.Key.Select(PgIdentifier.Quote)) + ")";
+        return set.Count == 0 ? target + " DO NOTHING" : target + " DO UPDATE SET " + string.Join(", ", set);
+    }
+
+    /// <summary>Ordinals of the columns Ferry writes: generated columns are computed by the destination.</summary>
+    private static int[] WritableColumns(TableSchema table) =>
+        Enumerable.Range(0, table.Columns.Count).Where(i => !table.Columns[i].IsGenerated).ToArray();
+
+    public string CorrectionStatement(TableMapping mapping, object?[] key, object?[]? sourceRow)
+    {
+        var table = mapping.Source;
+        var target = PgIdentifier.Quote(mapping.Target);
+        if (sourceRow is null)
+            return $"DELETE FROM {target} WHERE ({string.Join(", ", table.Key.Select(PgIdentifier.Quote))}) = {PgLiteral.Row(table with { Columns = table.Columns.Select(Destination).ToList() }, table.Key, key)};";
+        var columns = WritableColumns(table);
+        return $"INSERT INTO {target} ({string.Join(", ", columns.Select(i => PgIdentifier.Quote(table.Columns[i].Name)))}) VALUES (" +
+               string.Join(", ", columns.Select(i => PgLiteral.Typed(Destination(table.Columns[i]), sourceRow[i]))) + ")" + OnConflict(table, columns) + ";";
+    }
+
+    /// <summary>
+    /// TRUNCATE and DROP TABLE of a followed table. The checkpoint is not moved here: the writer records it
+    /// with the resulting definitions (<see cref="RecordSchemasAsync"/>); a re-run is harmless (IF EXISTS, or
+    /// emptying an empty table — the rows after it replay).
+    /// </summary>
+    public async Task<string> ApplyDdlAsync(DdlEvent ddl, IReadOnlyDictionary<TableName, TableName> targets, string stream, LogPosition position, CancellationToken ct)
+    {
+        var plan = ddl.Plan ?? throw new FerryException("ddl.unsupported", $"the statement was not understood: {ddl.Statement}");
+        TableName Target(TableName t) => targets.TryGetValue(t, out var target) ? target
+            : throw new FerryException("ddl.unsupported", $"{t} is not migrated: {ddl.Statement}");
+        var sql = plan.Kind switch
+        {
+            DdlKind.TruncateTable => "TRUNCATE TABLE " + string.Join(", ", plan.Tables.Select(r => PgIdentifier.Quote(Target(r.Table)))),
+            DdlKind.DropTable => "DROP TABLE IF EXISTS " + string.Join(", ", plan.Tables.Select(r => PgIdentifier.Quote(Target(r.Table)))),
+            _ => throw new FerryException("ddl.unsupported", $"{plan.Reason ?? "not applied automatically"} on a PostgreSQL destination: {ddl.Statement}"),
+        };
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await PgSessions.ExecuteAsync(c, sql, ct).ConfigureAwait(false);
+        return sql;
+    }
+
+    /// <summary>
+    /// The renames of one statement in one transaction (DDL is transactional here), through temporary names
+    /// so cycles need no order, with a row in <c>__ferry.ferry_renames</c> that says the statement ran: a
+    /// re-run after a crash before the checkpoint finds it and does nothing.
+    /// </summary>
+    public async Task<string?> RenameTablesAsync(IReadOnlyList<(TableName From, TableName To)> moves, string stream, LogPosition position, CancellationToken ct)
+    {
+        moves = moves.Where(m => m.From != m.To).ToList();
+        if (moves.Count == 0) return null;
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await EnsureCheckpointTableAsync(c, ct).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+        await using (var seen = new NpgsqlCommand($"SELECT 1 FROM {Renames} WHERE stream = $1 AND position = $2", c, tx))
+        {
+            seen.Parameters.AddWithValue(stream);
+            seen.Parameters.AddWithValue(position.Value);
+            if (await seen.ExecuteScalarAsync(ct).ConfigureAwait(false) is not null) return null;
+        }
+        var statements = new List<string>();
+        var temps = moves.Select((m, i) => $"__ferry_rename_{i}").ToList();
+        for (var i = 0; i < moves.Count; i++)
+            statements.Add($"ALTER TABLE {PgIdentifier.Quote(moves[i].From)} RENAME TO {PgIdentifier.Quote(temps[i])}");
+        for (var i = 0; i < moves.Count; i++)
+        {
+            var (from, to) = moves[i];
+            if (from.Database != to.Database)
+            {
+                await CreateSchemaAsync(c, to.Database, ct).ConfigureAwait(false);
+                statements.Add($"ALTER TABLE {PgIdentifier.Quote(new TableName(from.Database, temps[i]))} SET SCHEMA {PgIdentifier.Quote(to.Database)}");
+            }
+            statements.Add($"ALTER TABLE {PgIdentifier.Quote(new TableName(to.Database, temps[i]))} RENAME TO {PgIdentifier.Quote(to.Table)}");
+        }
+        try
+        {
+            foreach (var sql in statements) await PgSessions.ExecuteAsync(c, sql, ct, tx).ConfigureAwait(false);
+            await using var mark = new NpgsqlCommand($"INSERT INTO {Renames} (stream, position) VALUES ($1, $2)", c, tx);
+            mark.Parameters.AddWithValue(stream);
+            mark.Parameters.AddWithValue(position.Value);
+            await mark.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            await tx.CommitAsync(ct).ConfigureAwait(false);
+        }
+        catch (PostgresException e)
+        {
+            throw new FerryException("ddl.failed", $"renaming tables on the destination failed ({e.MessageText}): {string.Join("; ", statements)}", e);
+        }
+        return string.Join(";\n", statements) + ";";
+    }
+
+    public async Task RecordSchemasAsync(string stream, LogPosition checkpoint, IReadOnlyList<SchemaHistoryEntry> entries, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await EnsureCheckpointTableAsync(c, ct).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+        foreach (var e in entries)
+        {
+            await using var cmd = new NpgsqlCommand(
+                $"INSERT INTO {SchemaHistory} (stream, position, source_database, source_table, target_database, target_table, definition, note, recorded_at) " +
+                "VALUES ($1, $2, $3, $4, $5, $6, $7, $8, pg_catalog.now())", c, tx);
+            cmd.Parameters.AddWithValue(stream);
+            cmd.Parameters.AddWithValue(e.Position.Value);
+            cmd.Parameters.AddWithValue(e.Table.Database);
+            cmd.Parameters.AddWithValue(e.Table.Table);
+            cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)e.Target?.Database ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)e.Target?.Table ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            cmd.Parameters.Add(new NpgsqlParameter
+            {
+                Value = e.Schema is null ? DBNull.Value : System.Text.Json.JsonSerializer.Serialize(e.Schema), NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text,
+            });
+            cmd.Parameters.Add(new NpgsqlParameter { Value = (object?)e.Note ?? DBNull.Value, NpgsqlDbType = NpgsqlTypes.NpgsqlDbType.Text });
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+        await UpsertCheckpointAsync(c, tx, stream, checkpoint, ct).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+    }
+
+    public async Task<IReadOnlyList<SchemaHistoryEntry>> ReadSchemaHistoryAsync(string stream, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await EnsureCheckpointTableAsync(c, ct).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand(
+            "SELECT position, source_database, source_table, target_database, target_table, definition, note " +
+            $"FROM {SchemaHistory} WHERE stream = $1 ORDER BY seq", c);
+        cmd.Parameters.AddWithValue(stream);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var list = new List<SchemaHistoryEntry>();
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            var table = new TableName(r.GetString(1), r.GetString(2));
+            var schema = r.IsDBNull(5) ? null
+                : System.Text.Json.JsonSerializer.Deserialize<TableSchema>(r.GetString(5))
+                  ?? throw new FerryException("schema.history-invalid", $"the schema history of {stream} has an empty definition for {table}");
+            var target = r.IsDBNull(3) ? null : new TableName(r.GetString(3), r.GetString(4));
+            list.Add(new SchemaHistoryEntry(table, new LogPosition(r.GetString(0)), schema, target, r.IsDBNull(6) ? null : r.GetString(6)));
+        }
+        return list;
+    }
+
+    public async Task<LogPosition?> ReadCheckpointAsync(string stream, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await EnsureCheckpointTableAsync(c, ct).ConfigureAwait(false);
+        await using var cmd = new NpgsqlCommand($"SELECT position FROM {Checkpoints} WHERE stream = $1", c);
+        cmd.Parameters.AddWithValue(stream);
+        return await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is string position ? new LogPosition(position) : null;
+    }
+
+    public async Task WriteCheckpointAsync(string stream, LogPosition checkpoint, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await EnsureCheckpointTableAsync(c, ct).ConfigureAwait(false);
+        await UpsertCheckpointAsync(c, null, stream, checkpoint, ct).ConfigureAwait(false);
+    }
+
+    public async Task DeleteCheckpointAsync(string stream, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await EnsureCheckpointTableAsync(c, ct).ConfigureAwait(false);
+        foreach (var table in new[] { Checkpoints, SchemaHistory, Renames })
+        {
+            await using var cmd = new NpgsqlCommand($"DELETE FROM {table} WHERE stream = $1", c);
+            cmd.Parameters.AddWithValue(stream);
+            await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+    }
+
+    private async Task EnsureCheckpointTableAsync(NpgsqlConnection c, CancellationToken ct)
+    {
+        if (_checkpointTableReady) return;
+        await CreateSchemaAsync(c, CheckpointSchema, ct).ConfigureAwait(false);
+        try
+        {
+            await PgSessions.ExecuteAsync(c,
+                $"CREATE TABLE IF NOT EXISTS {Checkpoints} (stream text NOT NULL PRIMARY KEY, position text NOT NULL, updated_at timestamptz NOT NULL)", ct).ConfigureAwait(false);
+            await PgSessions.ExecuteAsync(c,
+                $"CREATE TABLE IF NOT EXISTS {SchemaHistory} (seq bigint GENERATED ALWAYS AS IDENTITY PRIMARY KEY, stream text NOT NULL, position text NOT NULL, " +
+                "source_database text NOT NULL, source_table text NOT NULL, target_database text, target_table text, definition text, note text, recorded_at timestamptz NOT NULL)",
+                ct).ConfigureAwait(false);
+            await PgSessions.ExecuteAsync(c,
+                $"CREATE TABLE IF NOT EXISTS {Renames} (stream text NOT NULL, position text NOT NULL, PRIMARY KEY (stream, position))", ct).ConfigureAwait(false);
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.DuplicateTable) { }
+        _checkpointTableReady = true;
+    }
+
+    private static async Task UpsertCheckpointAsync(NpgsqlConnection c, NpgsqlTransaction? tx, string stream, LogPosition checkpoint, CancellationToken ct)
+    {
+        await using var cmd = new NpgsqlCommand(
+            $"INSERT INTO {Checkpoints} (stream, position, updated_at) VALUES ($1, $2, pg_catalog.now()) " +
+            "ON CONFLICT (stream) DO UPDATE SET position = EXCLUDED.position, updated_at = EXCLUDED.updated_at", c, tx);
+        cmd.Parameters.AddWithValue(stream);
+        cmd.Parameters.AddWithValue(checkpoint.Value);
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    public async Task ApplyAsync(IReadOnlyList<TransactionEvent> transactions, Func<TableName, TableMapping?> map,
+        string stream, LogPosition checkpoint, CancellationToken ct)
+    {
+        var ops = PgChangeOps.From(transactions, map);
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await EnsureCheckpointTableAsync(c, ct).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+        for (var start = 0; start < ops.Count;)
+        {
+            // consecutive operations of one kind on one table become one statement; order across kinds is kept
+            var end = start + 1;
+            var batchable = ops[start].Kind is PgChangeOps.Kind.Upsert or PgChangeOps.Kind.DeleteByKey or PgChangeOps.Kind.Insert;
+            var limit = Math.Max(1, ParametersPerStatement / Math.Max(1, ops[start].Mapping.Source.Columns.Count));
+            while (batchable && end < ops.Count && end - start < limit &&
+                   ops[end].Kind == ops[start].Kind && ReferenceEquals(ops[end].Mapping, ops[start].Mapping))
+                end++;
+            await ExecuteOpsAsync(c, tx, ops, start, end, ct).ConfigureAwait(false);
+            start = end;
+        }
+        await UpsertCheckpointAsync(c, tx, stream, checkpoint, ct).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task ExecuteOpsAsync(NpgsqlConnection c, NpgsqlTransaction tx, List<PgChangeOps.Op> ops, int start, int end, CancellationToken ct)
+    {
+        var first = ops[start];
+        var table = first.Mapping.Source;
+        var target = PgIdentifier.Quote(first.Mapping.Target);
+        var columns = WritableColumns(table);
+        await using var cmd = new NpgsqlCommand { Connection = c, Transaction = tx };
+        var sb = new StringBuilder();
+        switch (first.Kind)
+        {
+            case PgChangeOps.Kind.Upsert or PgChangeOps.Kind.Insert:
+                // ON CONFLICT DO UPDATE may not touch one row twice in a statement: of upserts of one key in a run, the last wins
+                var images = new List<object?[]>();
+                var byKey = new Dictionary<string, int>(StringComparer.Ordinal);
+                for (var o = start; o < end; o++)
+                {
+                    if (first.Kind == PgChangeOps.Kind.Upsert)
+                    {
+                        var key = RowValues.CanonicalRow(PgChangeOps.Key(first.Mapping, ops[o].Values));
+                        if (byKey.TryGetValue(key, out var at)) { images[at] = ops[o].Values; continue; }
+                        byKey[key] = images.Count;
+                    }
+                    images.Add(ops[o].Values);
+                }
+                sb.Append("INSERT INTO ").Append(target).Append(" (")
+                  .Append(string.Join(", ", columns.Select(i => PgIdentifier.Quote(table.Columns[i].Name)))).Append(") VALUES ");
+                for (var r = 0; r < images.Count; r++)
+                {
+                    if (r > 0) sb.Append(", ");
+                    sb.Append('(');
+                    for (var f = 0; f < columns.Length; f++)
+                    {
+                        if (f > 0) sb.Append(", ");
+                        sb.Append(Parameter(cmd, table.Columns[columns[f]], images[r][columns[f]]));
+                    }
+                    sb.Append(')');
+                }
+                if (first.Kind == PgChangeOps.Kind.Upsert) sb.Append(OnConflict(table, columns));
+                break;
+            case PgChangeOps.Kind.DeleteByKey:
+                sb.Append("DELETE FROM ").Append(target).Append(" WHERE (").Append(string.Join(", ", table.Key.Select(PgIdentifier.Quote))).Append(") IN (");
+                var keyColumns = table.KeyOrdinals().Select(i => table.Columns[i]).ToArray();
+                for (var o = start; o < end; o++)
+                {
+                    if (o > start) sb.Append(", ");
+                    sb.Append('(');
+                    for (var k = 0; k < keyColumns.Length; k++)
+                    {
+                        if (k > 0) sb.Append(", ");
+                        sb.Append(Parameter(cmd, keyColumns[k], ops[o].Values[k]));
+                    }
+                    sb.Append(')');
+                }
+                sb.Append(')');
+                break;
+            case PgChangeOps.Kind.DeleteRow:
+                sb.Append("DELETE FROM ").Append(target).Append(" WHERE ctid = (SELECT ctid FROM ").Append(target)
+                  .Append(" WHERE ").Append(MatchAllColumns(cmd, table, first.Values)).Append(" LIMIT 1)");
+                break;
+            case PgChangeOps.Kind.UpdateRow:
+                sb.Append("UPDATE ").Append(target).Append(" SET ");
+                for (var f = 0; f < columns.Length; f++)
+                {
+                    if (f > 0) sb.Append(", ");
+                    sb.Append(PgIdentifier.Quote(table.Columns[columns[f]].Name)).Append(" = ").Append(Parameter(cmd, table.Columns[columns[f]], first.After![columns[f]]));
+                }
+                sb.Append(" WHERE ctid = (SELECT ctid FROM ").Append(target).Append(" WHERE ").Append(MatchAllColumns(cmd, table, first.Values)).Append(" LIMIT 1)");
+                break;
+        }
+        cmd.CommandText = sb.ToString();
+        await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+    }
+
+    /// <summary>A row without a key is found by all its columns; text-carried types compare as text, since some (json) have no equality.</summary>
+    private string MatchAllColumns(NpgsqlCommand cmd, TableSchema table, object?[] values)
+    {
+        var parts = new List<string>();
+        for (var i = 0; i < table.Columns.Count; i++)
+        {
+            var col = table.Columns[i];
+            var kind = PgWire.Of(col);
+            cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = PgWire.DbType(kind), Value = PgWire.Parameter(values[i]) });
+            var p = "$" + cmd.Parameters.Count.ToString(CultureInfo.InvariantCulture);
+            parts.Add(kind == PgWireKind.TextCast
+                ? $"{PgIdentifier.Quote(col.Name)}::text IS NOT DISTINCT FROM {p}"
+                : $"{PgIdentifier.Quote(col.Name)} IS NOT DISTINCT FROM {PgWire.ToColumnType(Destination(col), p)}");
+        }
+        return string.Join(" AND ", parts);
+    }
+
+    private string Parameter(NpgsqlCommand cmd, ColumnSchema col, object? value)
+    {
+        cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = PgWire.DbType(PgWire.Of(col)), Value = PgWire.Parameter(value) });
+        return PgWire.ToColumnType(Destination(col), "$" + cmd.Parameters.Count.ToString(CultureInfo.InvariantCulture));
+    }
+
+    /// <summary>The column as the destination table has it: wire values are cast to the mapped type, not the source's.</summary>
+    private ColumnSchema Destination(ColumnSchema col) => col with { ColumnType = _types.ColumnType(col) };
+}
