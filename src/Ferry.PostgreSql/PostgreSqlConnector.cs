@@ -21,8 +21,12 @@ public sealed class PostgreSqlConnector : IConnector
     /// The change source publishing only <paramref name="tables"/>: what a project should use, since a publication
     /// FOR ALL TABLES needs a superuser and makes UPDATE/DELETE fail on every source table without a replica identity.
     /// </summary>
-    public PostgreSqlChangeSource OpenChangeSource(ConnectionInfo connection, string serverIdSeed, IReadOnlyCollection<Engine.Schema.TableName> tables) =>
-        new(connection, serverIdSeed) { Tables = tables };
+    public IChangeSource OpenChangeSource(ConnectionInfo connection, string serverIdSeed, IReadOnlyCollection<Engine.Schema.TableName> tables) =>
+        new PostgreSqlChangeSource(connection, serverIdSeed) { Tables = tables };
+
+    /// <summary>Adds tables to the stream's publication before they are copied, so none of their changes after the copy is missed.</summary>
+    public Task IncludeTablesAsync(ConnectionInfo connection, string serverIdSeed, IReadOnlyCollection<Engine.Schema.TableName> tables, CancellationToken ct) =>
+        new PostgreSqlChangeSource(connection, serverIdSeed) { Tables = tables }.PublishAsync(ct);
 
     /// <summary>Drops the stream's slot and publication (project released), so the source stops keeping WAL for it.</summary>
     public Task ReleaseStreamAsync(ConnectionInfo connection, string serverIdSeed, CancellationToken ct) =>

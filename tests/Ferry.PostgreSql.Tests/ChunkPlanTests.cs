@@ -70,7 +70,7 @@ public sealed class ChunkPlanTests
         var s = await servers.SchemaAsync(TestServers.PgSource);
         await PgTestServers.ExecAsync(TestServers.PgSource, $"CREATE TABLE \"{s}\".t (id int4 PRIMARY KEY)");
         var seed = TestServers.UniqueName("release");
-        var named = ((PostgreSqlConnector)connector).OpenChangeSource(PgTestServers.Source, seed, [new TableName(s, "t")]);
+        var named = (Replication.PostgreSqlChangeSource)connector.OpenChangeSource(PgTestServers.Source, seed, [new TableName(s, "t")]);
         try
         {
             await named.GetCurrentPositionAsync(CancellationToken.None);

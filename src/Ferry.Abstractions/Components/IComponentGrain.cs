@@ -40,8 +40,11 @@ public interface IWriterGrain : IComponentGrain;
 [Alias("IStoreGrain")]
 public interface IStoreGrain : IGrainWithStringKey
 {
-    /// <summary>Records the current end of the source log once, and returns it ever after.</summary>
-    [Alias("CaptureStartPosition")] Task<string> CaptureStartPositionAsync(DataSourceSecret source);
+    /// <summary>Records the current end of the source log once, and returns it ever after; the log follows <paramref name="tables"/> from then on.</summary>
+    [Alias("CaptureStartPositionFor")] Task<string> CaptureStartPositionAsync(DataSourceSecret source, List<TableRoute> tables);
     [Alias("GetStartPosition")] Task<string?> GetStartPositionAsync();
-    [Alias("Release")] Task ReleaseAsync();
+    /// <summary>Tables joining the stream: the source's log carries them from now on, before they are copied.</summary>
+    [Alias("IncludeTables")] Task IncludeTablesAsync(DataSourceSecret source, List<TableRoute> tables);
+    /// <summary>Forgets the start position and what the source keeps for the stream (a replication slot).</summary>
+    [Alias("ReleaseFrom")] Task ReleaseAsync(DataSourceSecret? source);
 }

@@ -64,10 +64,8 @@ public static class ProjectsApi
             errors.Add("sourceId", $"data source '{sid}' does not exist");
         if (body.DestinationId is { Length: > 0 } did && (dest = await DataSourcesApi.Find(did, http, grains)) is null)
             errors.Add("destinationId", $"data source '{did}' does not exist");
-        if (source is not null && !ConnectorCatalog.ParseKind(source.Type).IsMySqlFamily())
-            errors.Add("sourceId", $"{source.Type} sources are not supported yet; use a MySQL-family source");
-        if (dest is not null && !ConnectorCatalog.ParseKind(dest.Type).IsMySqlFamily())
-            errors.Add("destinationId", $"{dest.Type} destinations are not supported yet; use a MySQL-family destination");
+        if (source is not null && dest is not null && PairProblem(ConnectorCatalog.ParseKind(source.Type), ConnectorCatalog.ParseKind(dest.Type)) is { } pair)
+            errors.Add(pair.Field, pair.Message);
         if (errors.Any) return ApiProblem.Validation(errors.ToDictionary());
 
         // Prechecks before anything is created: a project that cannot run is not created.
@@ -95,6 +93,16 @@ public static class ProjectsApi
             view = started.Project ?? view;
         }
         return Results.Created($"/api/v1/projects/{id}", view);
+    }
+
+    /// <summary>Which engine pairs a migration project can move between today.</summary>
+    private static (string Field, string Message)? PairProblem(EngineKind source, EngineKind dest)
+    {
+        if (source == EngineKind.Kafka) return ("sourceId", "a Kafka data source cannot be a migration's source");
+        if (dest == EngineKind.Kafka) return ("destinationId", "a Kafka destination belongs to a sync project (kind 'sync'), which is not supported yet");
+        if (source.IsMySqlFamily() && dest.IsMySqlFamily()) return null;
+        if (source == EngineKind.PostgreSql && dest == EngineKind.PostgreSql) return null;
+        return ("destinationId", $"migrations from {source} to {dest} are not supported yet: MySQL-family → MySQL-family and PostgreSQL → PostgreSQL are");
     }
 
     private static async Task<IResult> Update(string id, HttpRequest request, IGrainFactory grains)
@@ -157,7 +165,7 @@ public static class ProjectsApi
         }
         var expected = TimeSpan.FromSeconds(rows / 20_000.0) + TimeSpan.FromMinutes(10);
         if (retention >= expected) return null;
-        var detail = $"source data source {ds.Id} keeps binary logs for {retention.TotalMinutes:0.#} minute(s), but copying about {rows:N0} rows " +
+        var detail = $"source data source {ds.Id} keeps its change log for {retention.TotalMinutes:0.#} minute(s), but copying about {rows:N0} rows " +
                      $"may take up to {expected.TotalMinutes:0} minutes, and changes made meanwhile would be purged before incremental reads them; " +
                      "raise binlog_expire_logs_seconds (or expire_logs_days) on the source";
         return ApiProblem.Create(StatusCodes.Status422UnprocessableEntity, "datasource.binlog-retention", "Precheck failed", detail,

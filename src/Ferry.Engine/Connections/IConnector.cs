@@ -6,6 +6,20 @@ public interface IConnector
     Task<ProbeResult> TestAsync(ConnectionInfo connection, bool asSource, CancellationToken ct);
     ISnapshotSource OpenSnapshotSource(ConnectionInfo connection);
     IChangeSource OpenChangeSource(ConnectionInfo connection, string serverIdSeed);
+
+    /// <summary>The change source of a stream that follows <paramref name="tables"/> (a PostgreSQL publication names them).</summary>
+    IChangeSource OpenChangeSource(ConnectionInfo connection, string serverIdSeed, IReadOnlyCollection<Schema.TableName> tables) =>
+        OpenChangeSource(connection, serverIdSeed);
+
+    /// <summary>
+    /// Makes the stream's log carry <paramref name="tables"/> from now on, before they are copied (PostgreSQL adds them
+    /// to the publication; a binlog carries every table anyway).
+    /// </summary>
+    Task IncludeTablesAsync(ConnectionInfo connection, string serverIdSeed, IReadOnlyCollection<Schema.TableName> tables, CancellationToken ct) =>
+        Task.CompletedTask;
+
+    /// <summary>Forgets a released stream on the source (PostgreSQL: drops its slot and publication, so WAL is no longer kept).</summary>
+    Task ReleaseStreamAsync(ConnectionInfo connection, string serverIdSeed, CancellationToken ct) => Task.CompletedTask;
     IDestination OpenDestination(ConnectionInfo connection);
     /// <summary>The destination as a snapshot source, for verification.</summary>
     ISnapshotSource OpenDestinationReader(ConnectionInfo connection) => OpenSnapshotSource(connection);

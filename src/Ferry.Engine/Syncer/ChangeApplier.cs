@@ -104,9 +104,9 @@ public sealed class ChangeApplier(
                         if (written != checkpoint)
                         {
                             await destination.WriteCheckpointAsync(stream, checkpoint, ct);
-                            written = checkpoint;
+                            written = Committed(checkpoint);
                         }
-                        if (await ApplyDdlAsync(ddl, checkpoint, ct)) written = ddl.Position;
+                        if (await ApplyDdlAsync(ddl, checkpoint, ct)) written = Committed(ddl.Position);
                         break;
                     case HeartbeatEvent:
                     case DdlEvent:
@@ -120,7 +120,7 @@ public sealed class ChangeApplier(
             else if (checkpoint != written && lastWrite.Elapsed >= IdleCheckpointEvery)
             {
                 await destination.WriteCheckpointAsync(stream, checkpoint, ct);
-                written = checkpoint;
+                written = Committed(checkpoint);
                 lastWrite.Restart();
             }
             if (lastReport.Elapsed >= ReportEvery)
@@ -150,7 +150,7 @@ public sealed class ChangeApplier(
                     }
                 }
             batch.Clear();
-            written = checkpoint;
+            written = Committed(checkpoint);
             lastWrite.Restart();
         }
     }
@@ -205,6 +205,13 @@ public sealed class ChangeApplier(
             shaped.Add(tx with { Rows = rows });
         }
         return shaped;
+    }
+
+    /// <summary>A checkpoint is durable in the destination: the source may release its log before it.</summary>
+    private LogPosition Committed(LogPosition checkpoint)
+    {
+        source.Acknowledge(checkpoint);
+        return checkpoint;
     }
 
     /// <summary>The tables the writer currently follows: source name and destination name.</summary>

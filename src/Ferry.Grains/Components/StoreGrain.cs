@@ -18,12 +18,12 @@ public sealed class StoreGrain(
     [PersistentState("store", "ferry")] IPersistentState<StoreState> state,
     ConnectorCatalog catalog) : Grain, IStoreGrain
 {
-    public async Task<string> CaptureStartPositionAsync(DataSourceSecret source)
+    public async Task<string> CaptureStartPositionAsync(DataSourceSecret source, List<TableRoute> tables)
     {
         if (state.State.StartPosition is { } known) return known;
         var conn = catalog.Open(source);
         using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
-        var position = await catalog.For(conn.Kind).OpenChangeSource(conn, this.GetPrimaryKeyString()).GetCurrentPositionAsync(timeout.Token);
+        var position = await catalog.For(conn.Kind).OpenChangeSource(conn, this.GetPrimaryKeyString(), Names(tables)).GetCurrentPositionAsync(timeout.Token);
         state.State.StartPosition = position.Value;
         await state.WriteStateAsync();
         return position.Value;
@@ -31,9 +31,25 @@ public sealed class StoreGrain(
 
     public Task<string?> GetStartPositionAsync() => Task.FromResult(state.State.StartPosition);
 
-    public async Task ReleaseAsync()
+    public async Task IncludeTablesAsync(DataSourceSecret source, List<TableRoute> tables)
     {
+        var conn = catalog.Open(source);
+        using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+        await catalog.For(conn.Kind).IncludeTablesAsync(conn, this.GetPrimaryKeyString(), Names(tables), timeout.Token);
+    }
+
+    public async Task ReleaseAsync(DataSourceSecret? source)
+    {
+        if (source is not null)
+        {
+            var conn = catalog.Open(source);
+            using var timeout = new CancellationTokenSource(TimeSpan.FromSeconds(30));
+            await catalog.For(conn.Kind).ReleaseStreamAsync(conn, this.GetPrimaryKeyString(), timeout.Token);
+        }
         state.State.StartPosition = null;
         await state.ClearStateAsync();
     }
+
+    private static IReadOnlyCollection<Engine.Schema.TableName> Names(List<TableRoute> tables) =>
+        tables.Select(t => new Engine.Schema.TableName(t.Database, t.Table)).ToList();
 }

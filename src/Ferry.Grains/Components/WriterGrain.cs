@@ -24,7 +24,7 @@ public sealed class WriterGrain(
         var src = Catalog.Open(spec.Source);
         var dst = Catalog.Open(spec.Destination);
         var source = Catalog.For(src.Kind).OpenSnapshotSource(src);
-        var changes = Catalog.For(src.Kind).OpenChangeSource(src, Id);
+        var changes = Catalog.For(src.Kind).OpenChangeSource(src, Id, spec.Tables.Select(t => new Engine.Schema.TableName(t.Database, t.Table)).ToList());
         var destination = Catalog.For(dst.Kind).OpenDestination(dst);
         var mappings = await TableMappings.ReadAsync(source, spec.Tables, spec.Objects, ct);
         (LogPosition, LogPosition)? skip = spec is { SkipFrom: { } from, SkipTo: { } to } ? (new LogPosition(from), new LogPosition(to)) : null;

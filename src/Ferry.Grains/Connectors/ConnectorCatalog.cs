@@ -10,6 +10,7 @@ namespace Ferry.Grains.Connectors;
 public sealed class ConnectorCatalog(ISecretProtector secrets)
 {
     private readonly MySqlFamilyConnector _mysql = new();
+    private readonly PostgreSql.PostgreSqlConnector _postgresql = new();
 
     public static EngineKind ParseKind(string type) => type switch
     {
@@ -22,9 +23,12 @@ public sealed class ConnectorCatalog(ISecretProtector secrets)
         _ => throw new FerryException("datasource.unknown-type", $"unknown data source type '{type}'"),
     };
 
-    public IConnector For(EngineKind kind) => kind.IsMySqlFamily()
-        ? _mysql
-        : throw new FerryException("datasource.unsupported", $"{kind} data sources are not supported yet");
+    public IConnector For(EngineKind kind) => kind switch
+    {
+        _ when kind.IsMySqlFamily() => _mysql,
+        EngineKind.PostgreSql => _postgresql,
+        _ => throw new FerryException("datasource.unsupported", $"{kind} data sources are not supported yet"),
+    };
 
     /// <summary>What a component needs of a stored data source; the password stays encrypted.</summary>
     public static DataSourceSecret SecretOf(Abstractions.DataSources.DataSourceRecord r) =>
@@ -32,6 +36,11 @@ public sealed class ConnectorCatalog(ISecretProtector secrets)
 
     public ConnectionInfo Open(Abstractions.DataSources.DataSourceRecord ds) => Open(SecretOf(ds));
 
-    public ConnectionInfo Open(DataSourceSecret ds) =>
-        new(ParseKind(ds.Type), ds.Host, ds.Port, ds.User, secrets.Unprotect(ds.ProtectedPassword), ds.Database, ds.Options);
+    /// <summary>A PostgreSQL data source connects to one database, <c>postgres</c> unless it names another.</summary>
+    public ConnectionInfo Open(DataSourceSecret ds)
+    {
+        var kind = ParseKind(ds.Type);
+        var database = kind == EngineKind.PostgreSql && string.IsNullOrWhiteSpace(ds.Database) ? "postgres" : ds.Database;
+        return new(kind, ds.Host, ds.Port, ds.User, secrets.Unprotect(ds.ProtectedPassword), database, ds.Options);
+    }
 }

@@ -96,7 +96,16 @@ public sealed class ProjectGrain(
         Log("releasing", "project releasing", who);
         await state.WriteStateAsync();
         foreach (var c in ComponentKeys()) await ReleaseComponentAsync(c);
-        await GrainFactory.GetGrain<IStoreGrain>($"{Id}/forward").ReleaseAsync();
+        try
+        {
+            // What the source keeps for the stream (a replication slot holds WAL) goes with the project.
+            await GrainFactory.GetGrain<IStoreGrain>($"{Id}/forward").ReleaseAsync(S.StartPosition is null ? null : await SecretOf(S.Spec.SourceId));
+        }
+        catch (Exception e)
+        {
+            Log("release-warning", $"the source could not be told to forget the stream ({e.Message}); remove its replication slot by hand if it has one", null);
+            await GrainFactory.GetGrain<IStoreGrain>($"{Id}/forward").ReleaseAsync(null);
+        }
         await ForgetReminderAsync();
         await GrainFactory.GetGrain<IProjectRegistryGrain>("active").SetActiveAsync(Id, false);
         foreach (var ds in new[] { S.Spec.SourceId, S.Spec.DestinationId })
@@ -476,6 +485,10 @@ public sealed class ProjectGrain(
             Log("integrating", $"{S.IntegratingTables.Count} new table(s): {string.Join(", ", S.IntegratingTables)}", null);
             if (S.IntegratingTables.Count > 0 && Stage(StageNames.Full) is not null)
             {
+                // The log must carry the new tables before they are copied, or changes during the copy are lost.
+                if (S.StartPosition is not null)
+                    await GrainFactory.GetGrain<IStoreGrain>($"{Id}/forward").IncludeTablesAsync(await SecretOf(S.Spec.SourceId),
+                        StreamedTables().Where(t => S.IntegratingTables.Contains($"{t.Database}.{t.Table}")).ToList());
                 S.IntegrationStep = StageNames.Full;
                 S.Status = IntegrationStatus();
                 await state.WriteStateAsync();
@@ -575,11 +588,15 @@ public sealed class ProjectGrain(
         Log("stage-started", $"stage {stage.Name} started", null);
     }
 
+    /// <summary>The tables the forward stream follows (tables without a key are copied only).</summary>
+    private List<TableRoute> StreamedTables() => S.Tables.Where(t => t.Incremental != StageStatus.Skipped)
+        .Select(t => new TableRoute(t.Database, t.Table, t.DestDatabase, t.DestTable)).ToList();
+
     private async Task CaptureStartPositionAsync()
     {
         if (S.StartPosition is not null) return;
         var source = await SecretOf(S.Spec.SourceId);
-        S.StartPosition = await GrainFactory.GetGrain<IStoreGrain>($"{Id}/forward").CaptureStartPositionAsync(source);
+        S.StartPosition = await GrainFactory.GetGrain<IStoreGrain>($"{Id}/forward").CaptureStartPositionAsync(source, StreamedTables());
         Log("start-position", $"incremental will start at source position {S.StartPosition}", null);
         await state.WriteStateAsync();
     }

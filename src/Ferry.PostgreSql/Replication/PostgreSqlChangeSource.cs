@@ -77,12 +77,38 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
         return new LogPosition(slot.ConsistentPoint.ToString());
     }
 
+    /// <summary>Creates the publication, or adds to it the tables it lacks.</summary>
+    public async Task PublishAsync(CancellationToken ct)
+    {
+        await using var c = await PgSessions.OpenAsync(connection, ct).ConfigureAwait(false);
+        await EnsurePublicationAsync(c, ct).ConfigureAwait(false);
+    }
+
     private async Task EnsurePublicationAsync(NpgsqlConnection c, CancellationToken ct)
     {
+        bool exists;
         await using (var cmd = new NpgsqlCommand("SELECT 1 FROM pg_catalog.pg_publication WHERE pubname = $1", c))
         {
             cmd.Parameters.AddWithValue(PublicationName);
-            if (await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is not null) return;
+            exists = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) is not null;
+        }
+        if (exists)
+        {
+            // Tables brought in later (objects changed) join the publication before they are copied: pgoutput
+            // judges membership as of each change, so a change made before the table joined is never sent.
+            if (Tables is not { Count: > 0 }) return;
+            var published = new HashSet<TableName>();
+            await using (var cmd = new NpgsqlCommand("SELECT schemaname, tablename FROM pg_catalog.pg_publication_tables WHERE pubname = $1", c))
+            {
+                cmd.Parameters.AddWithValue(PublicationName);
+                await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+                while (await r.ReadAsync(ct).ConfigureAwait(false)) published.Add(new TableName(r.GetString(0), r.GetString(1)));
+            }
+            var missing = Tables.Where(t => !published.Contains(t)).ToList();
+            if (missing.Count > 0)
+                await PgSessions.ExecuteAsync(c, $"ALTER PUBLICATION {PgIdentifier.Quote(PublicationName)} ADD TABLE " +
+                                                 string.Join(", ", missing.Select(PgIdentifier.Quote)), ct).ConfigureAwait(false);
+            return;
         }
         var what = Tables is { Count: > 0 } tables ? "FOR TABLE " + string.Join(", ", tables.Select(PgIdentifier.Quote)) : "FOR ALL TABLES";
         // changes of a partition are logged under the partitioned table Ferry migrates, not under the partition
