@@ -61,7 +61,7 @@ public sealed class AggregationEndToEndTests : IAsyncLifetime
         await _api.PostOkAsync($"/api/v1/projects/{id}/start");
 
         // A table of another shape cannot share the destination table; the operator takes it out.
-        var failed = await WaitAsync(scenario, id, p => Scenario.Status(p) == "Failed");
+        var failed = await scenario.WaitUntilAsync(id, p => Scenario.Status(p) == "Failed", "the misfit to fail the schema stage");
         Assert.Contains("orders_misfit", failed["error"]!["message"]!.GetValue<string>());
         Assert.Contains("columns differ", failed["error"]!["message"]!.GetValue<string>());
         await _api.PostOkAsync($"/api/v1/projects/{id}/schema/{_db}.orders_misfit/remove");
@@ -98,7 +98,7 @@ public sealed class AggregationEndToEndTests : IAsyncLifetime
 
         // DDL on one shard would change the others' rows too: it stops the writer for an operator.
         await TestServers.ExecAsync(TestServers.MariaDbSource, "ALTER TABLE orders_2 ADD COLUMN note TEXT", _db);
-        var stopped = await WaitAsync(scenario, id, p => Scenario.Status(p) == "Failed");
+        var stopped = await scenario.WaitUntilAsync(id, p => Scenario.Status(p) == "Failed", "the DDL to stop the writer");
         var ddl = (await _api.GetOkAsync($"/api/v1/projects/{id}/ddl")).AsArray();
         Assert.Contains("ADD COLUMN note", ddl.Last()!["statement"]!.GetValue<string>());
         Assert.Contains("aggregated", stopped["error"]!["message"]!.GetValue<string>());
@@ -118,15 +118,4 @@ public sealed class AggregationEndToEndTests : IAsyncLifetime
         }
     }
 
-    private static async Task<JsonNode> WaitAsync(Scenario scenario, string id, Func<JsonNode, bool> done)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-        while (true)
-        {
-            var p = await scenario.GetProjectAsync(id);
-            if (done(p)) return p;
-            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out: {p.ToJsonString()}");
-            await Task.Delay(200);
-        }
-    }
 }

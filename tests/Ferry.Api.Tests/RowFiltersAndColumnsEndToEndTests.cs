@@ -202,7 +202,7 @@ public sealed class RowFiltersAndColumnsEndToEndTests : IAsyncLifetime
         var id = (await _api.PostOkAsync("/api/v1/projects", Body("nokey", src, dst,
             columns: new Dictionary<string, string[]> { [$"{_a}.orders"] = ["region", "amount"] })))["id"]!.GetValue<string>();
         await _api.PostOkAsync($"/api/v1/projects/{id}/start");
-        var failed = await WaitFailedAsync(scenario, id);
+        var failed = await scenario.WaitUntilAsync(id, p => Scenario.Status(p) == "Failed", "the project to fail");
         Assert.Equal("objects.columns-key", failed["error"]!["code"]!.GetValue<string>());
         Assert.Contains("id", failed["error"]!["message"]!.GetValue<string>());
         Assert.False(await DestTableExistsAsync(_a, "orders"));
@@ -210,29 +210,18 @@ public sealed class RowFiltersAndColumnsEndToEndTests : IAsyncLifetime
         var unknown = (await _api.PostOkAsync("/api/v1/projects", Body("unknown", src, dst,
             filters: new Dictionary<string, string> { [$"{_a}.ordres"] = "id > 1" })))["id"]!.GetValue<string>();
         await _api.PostOkAsync($"/api/v1/projects/{unknown}/start");
-        failed = await WaitFailedAsync(scenario, unknown);
+        failed = await scenario.WaitUntilAsync(unknown, p => Scenario.Status(p) == "Failed", "the project to fail");
         Assert.Equal("objects.unknown-table", failed["error"]!["code"]!.GetValue<string>());
         Assert.Contains("ordres", failed["error"]!["message"]!.GetValue<string>());
 
         var column = (await _api.PostOkAsync("/api/v1/projects", Body("column", src, dst,
             filters: new Dictionary<string, string> { [$"{_a}.orders"] = "regoin = 'eu'" })))["id"]!.GetValue<string>();
         await _api.PostOkAsync($"/api/v1/projects/{column}/start");
-        failed = await WaitFailedAsync(scenario, column);
+        failed = await scenario.WaitUntilAsync(column, p => Scenario.Status(p) == "Failed", "the project to fail");
         Assert.Equal("objects.filter-invalid", failed["error"]!["code"]!.GetValue<string>());
         Assert.Contains("regoin", failed["error"]!["message"]!.GetValue<string>());
     }
 
-    private static async Task<JsonNode> WaitFailedAsync(Scenario scenario, string id)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(1);
-        while (true)
-        {
-            var p = await scenario.GetProjectAsync(id);
-            if (Scenario.Status(p) == "Failed") return p;
-            if (DateTime.UtcNow > deadline) Assert.Fail($"project {id} did not fail: {p.ToJsonString()}");
-            await Task.Delay(200);
-        }
-    }
 
     private Task AssertOrdersAsync(TimeSpan timeout) => AssertConvergesAsync(_a, "orders", _a, OrdersColumns, OrdersWhere, timeout);
 

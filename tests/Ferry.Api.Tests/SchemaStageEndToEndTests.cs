@@ -71,7 +71,7 @@ public sealed class SchemaStageEndToEndTests : IAsyncLifetime
         }))["id"]!.GetValue<string>();
         await _api.PostOkAsync($"/api/v1/projects/{id}/start");
 
-        var failed = await WaitAsync(scenario, id, p => Scenario.Status(p) == "Failed", "the schema stage to fail");
+        var failed = await scenario.WaitUntilAsync(id, p => Scenario.Status(p) == "Failed", "the schema stage to fail");
         Assert.Equal("schema.create-failed", failed["error"]!["code"]!.GetValue<string>());
         var schema = await SchemaAsync(id);
         Assert.Equal("Failed", Status(schema, "tickets"));
@@ -150,17 +150,6 @@ public sealed class SchemaStageEndToEndTests : IAsyncLifetime
     private async Task<Dictionary<string, JsonNode>> SchemaAsync(string id) =>
         (await _api.GetOkAsync($"/api/v1/projects/{id}/schema")).AsArray().ToDictionary(o => o!["name"]!.GetValue<string>(), o => o!);
 
-    private static async Task<JsonNode> WaitAsync(Scenario scenario, string id, Func<JsonNode, bool> done, string what)
-    {
-        var deadline = DateTime.UtcNow + TimeSpan.FromMinutes(2);
-        while (true)
-        {
-            var p = await scenario.GetProjectAsync(id);
-            if (done(p)) return p;
-            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out waiting for {what}: {p.ToJsonString()}");
-            await Task.Delay(200);
-        }
-    }
 
     private static async Task<List<string>> QueryAsync(string cs, string sql)
     {

@@ -51,6 +51,19 @@ public sealed class Scenario(FerryClient api)
         return project;
     }
 
+    /// <summary>Polls the project until <paramref name="done"/> holds, whatever its status (for waiting on a failure).</summary>
+    public async Task<JsonNode> WaitUntilAsync(string id, Func<JsonNode, bool> done, string what, TimeSpan? timeout = null)
+    {
+        var deadline = DateTime.UtcNow + (timeout ?? TimeSpan.FromMinutes(2));
+        while (true)
+        {
+            var project = await GetProjectAsync(id);
+            if (done(project)) return project;
+            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out waiting for {what}: {project.ToJsonString()}");
+            await Task.Delay(200);
+        }
+    }
+
     /// <summary>Waits until every listed table is identical on both sides (the writer has caught up), then asserts it.</summary>
     public static async Task AssertConvergesAsync(string database, IEnumerable<string> tables, TimeSpan timeout, string? destDatabase = null)
     {
