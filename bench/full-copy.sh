@@ -8,6 +8,7 @@
 set -euo pipefail
 cd "$(dirname "${BASH_SOURCE[0]}")/.."
 RUNS=${RUNS:-3}
+TOOLS=${TOOLS:-ferry dump mydumper outfile}
 ROWS=${ROWS:-1000000}
 WIDE_ROWS=${WIDE_ROWS:-200000}
 bash infra/up.sh >/dev/null
@@ -93,6 +94,8 @@ run_ferry() {
     sleep 0.2
   done
   echo "$(now) - $start" | bc
+  # Where Ferry's time went, for the log: each stage's own span.
+  call GET "/projects/$id" | jq -r '.stages[] | "  \(.name): \(.startedAt) → \(.finishedAt)"' >&2
   check sbtest_ferry
 }
 run_dump() {
@@ -133,7 +136,7 @@ run_outfile() {
   check sbtest_outfile
 }
 
-for tool in ferry dump mydumper outfile; do
+for tool in $TOOLS; do
   for r in $(seq 1 "$RUNS"); do
     t=$(run_$tool) || { echo "$tool failed" >&2; exit 1; }
     times[$tool]+="$t "
@@ -150,7 +153,7 @@ echo "Full copy MariaDB → MariaDB, $total_rows rows ($((bytes / 1048576)) MiB)
 echo
 echo "| tool | median s | spread s | rows/s | Ferry speed-up |"
 echo "| --- | --- | --- | --- | --- |"
-for tool in ferry dump mydumper outfile; do
+for tool in $TOOLS; do
   m=$(median <<<"${times[$tool]}")
   name=$tool
   case $tool in dump) name='mysqldump \| mariadb';; mydumper) name='mydumper/myloader (4 threads)';; outfile) name='INTO OUTFILE + LOAD DATA INFILE';; ferry) name='Ferry (schema + full)';; esac
