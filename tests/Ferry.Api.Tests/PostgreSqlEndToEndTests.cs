@@ -105,6 +105,52 @@ public sealed class PostgreSqlEndToEndTests : IAsyncLifetime
     }
 
     [Fact]
+    public async Task A_row_filter_holds_although_PostgreSql_logs_no_old_row_for_updates_and_only_the_key_for_deletes()
+    {
+        var scenario = new Scenario(_api);
+        var src = await DataSourceAsync("pg-source", TestServers.PgSource);
+        var dst = await DataSourceAsync("pg-dest", TestServers.PgDest);
+        var id = (await _api.PostOkAsync("/api/v1/projects", new
+        {
+            name = "pg-filter", kind = "migration", sourceId = src, destinationId = dst, stages = new[] { "schema", "full", "incremental" },
+            objects = new
+            {
+                include = new[] { new { database = _schema, tables = new[] { "orders" } } },
+                filters = new Dictionary<string, string> { [$"{_schema}.orders"] = "amount >= 1000" },
+            },
+            options = new { latencyThresholdSeconds = 5 },
+        }))["id"]!.GetValue<string>();
+        await _api.PostOkAsync($"/api/v1/projects/{id}/start");
+        await scenario.WaitAsync(id, p => Scenario.Status(Scenario.Stage(p, "incremental")) == "Monitoring", TimeSpan.FromMinutes(3), "incremental");
+        const string where = "amount >= 1000";
+        await AssertFilteredAsync(where, TimeSpan.Zero);
+        await ExecAsync(TestServers.PgSource, $"""
+            SET search_path = "{_schema}";
+            UPDATE orders SET amount = 5 WHERE no BETWEEN 1000 AND 1100;        -- leave the filter (no old row is logged)
+            UPDATE orders SET amount = 5000 WHERE no BETWEEN 10 AND 60;         -- enter it
+            UPDATE orders SET amount = amount + 1 WHERE no BETWEEN 1500 AND 1510; -- stay inside
+            DELETE FROM orders WHERE no BETWEEN 1900 AND 1950;                  -- deletes log only the key
+            UPDATE orders SET no = no + 500000 WHERE no BETWEEN 1800 AND 1810;  -- key change inside
+            """);
+        await AssertFilteredAsync(where, TimeSpan.FromSeconds(60));
+        await _api.PostOkAsync($"/api/v1/projects/{id}/release");
+    }
+
+    private async Task AssertFilteredAsync(string where, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var expected = await RowsAsync(TestServers.PgSource, "orders", "customer, no", where);
+            var actual = await RowsAsync(TestServers.PgDest, "orders", "customer, no");
+            if (expected.SequenceEqual(actual)) return;
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"orders: expected {expected.Count} rows, destination {actual.Count}; {expected.Except(actual).FirstOrDefault()} / {actual.Except(expected).FirstOrDefault()}");
+            await Task.Delay(250);
+        }
+    }
+
+    [Fact]
     public async Task Migrations_across_engines_are_refused_clearly_until_they_are_supported()
     {
         var scenario = new Scenario(_api);
@@ -134,13 +180,13 @@ public sealed class PostgreSqlEndToEndTests : IAsyncLifetime
     }
 
     /// <summary>Every row as the server's own JSON text, in a session with fixed settings: independent of Ferry's readers.</summary>
-    private async Task<List<string>> RowsAsync(string cs, string table, string order)
+    private async Task<List<string>> RowsAsync(string cs, string table, string order, string? where = null)
     {
         await using var c = new NpgsqlConnection(cs);
         await c.OpenAsync();
         await using (var set = new NpgsqlCommand("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3", c))
             await set.ExecuteNonQueryAsync();
-        await using var cmd = new NpgsqlCommand($"SELECT row_to_json(__row)::text FROM \"{_schema}\".\"{table}\" __row ORDER BY {order}", c);
+        await using var cmd = new NpgsqlCommand($"SELECT row_to_json(__row)::text FROM \"{_schema}\".\"{table}\" __row{(where is null ? "" : " WHERE " + where)} ORDER BY {order}", c);
         await using var rd = await cmd.ExecuteReaderAsync();
         var rows = new List<string>();
         while (await rd.ReadAsync()) rows.Add(rd.GetString(0));

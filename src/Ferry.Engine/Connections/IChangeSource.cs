@@ -20,4 +20,10 @@ public interface IChangeSource
     /// retention does not depend on the reader (the binlog) ignore it.
     /// </summary>
     void Acknowledge(LogPosition position) { }
+
+    /// <summary>
+    /// Whether a change's before image always holds the whole old row (a binlog with binlog_row_image=FULL);
+    /// otherwise it may hold only the key, or be absent, and must not be judged by a row filter.
+    /// </summary>
+    bool FullBeforeImages => true;
 }

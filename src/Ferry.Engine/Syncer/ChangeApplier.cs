@@ -188,12 +188,17 @@ public sealed class ChangeApplier(
                     rows.Add(r);
                     continue;
                 }
-                var beforeIn = r.Before is { } b && (m.Filter is null || passes[b]);
+                // A before image that is not the whole old row (PostgreSQL logs only the key without REPLICA
+                // IDENTITY FULL, or nothing) cannot say the row was outside the filter: count it as inside, so
+                // the change deletes by key rather than being dropped (deleting a row that is not there is harmless).
+                var beforeIn = r.Before is { } b && (m.Filter is null || !source.FullBeforeImages || passes[b]);
                 var afterIn = r.After is { } a && (m.Filter is null || passes[a]);
+                if (r is { Kind: ChangeKind.Update, Before: null } && !source.FullBeforeImages) beforeIn = true;
                 var change = (r.Kind, beforeIn, afterIn) switch
                 {
                     (ChangeKind.Insert, _, true) => r with { After = m.Project(r.After!) },
                     (ChangeKind.Delete, true, _) => r with { Before = m.Project(r.Before!) },
+                    (ChangeKind.Update, true, false) when r.Before is null => new RowChange(r.Table, ChangeKind.Delete, m.Project(r.After!), null),
                     // Entering the filter: without a key the destination has no row to update, so it is an insert.
                     (ChangeKind.Update, false, true) when m.Source.Key.Count == 0 => new RowChange(r.Table, ChangeKind.Insert, null, m.Project(r.After!)),
                     (ChangeKind.Update, _, true) => r with { Before = r.Before is null ? null : m.Project(r.Before), After = m.Project(r.After!) },

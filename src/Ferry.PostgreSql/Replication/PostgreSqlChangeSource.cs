@@ -36,6 +36,9 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
 
     public string PublicationName => SlotName;
 
+    /// <summary>Old rows are whole only under REPLICA IDENTITY FULL; otherwise they hold the key or nothing.</summary>
+    public bool FullBeforeImages => false;
+
     /// <summary>
     /// The tables to publish. Null publishes all tables (needs a superuser), which also makes UPDATE and DELETE fail
     /// on the source for every table without a key or replica identity; naming the migrated tables avoids that.
