@@ -43,7 +43,8 @@ public sealed class MySqlToPostgreSqlTypeMapper : IPgTypeMapper
             "smallint" or "integer" or "bigint" => (Conversion.Integer, PgWireKind.Int),
             "real" => (Conversion.Real, PgWireKind.Float4),
             "double precision" => (Conversion.Double, PgWireKind.Float8),
-            "date" => (Conversion.Date, PgWireKind.Date),
+            // as text: Npgsql writes DateOnly.MaxValue (9999-12-31, MySQL's last date) as infinity
+            "date" => (Conversion.Date, PgWireKind.TextCast),
             "interval" => (Conversion.Interval, PgWireKind.TextCast),
             "text" => (Conversion.Text, PgWireKind.Text),
             "bytea" => (Conversion.Bytea, PgWireKind.Bytea),
@@ -95,7 +96,7 @@ public sealed class MySqlToPostgreSqlTypeMapper : IPgTypeMapper
             Conversion.Date => value switch
             {
                 DateOnly { DayNumber: 0 } => throw ZeroDate(table, column),
-                DateOnly d => d,
+                DateOnly d => d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture),
                 _ => throw Refused(table, column, value, "a DATE value is expected"),
             },
             Conversion.Timestamp or Conversion.TimestampTz => value switch
