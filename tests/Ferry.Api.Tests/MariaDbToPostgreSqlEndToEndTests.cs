@@ -76,6 +76,14 @@ public sealed class MariaDbToPostgreSqlEndToEndTests : IAsyncLifetime
               (5, 5, 5, 5, 5, 5, 5, 5, 5, 5, 5, '-0.000000000000000000000000000001', -0.01, 0, -0.0, 0, b'0', b'00001', x'0000000000000001', 1970,
                '1970-01-01', '1970-01-01 00:00:00.000000', '2001-09-09 01:46:40.5', '-00:00:01.500000', 'x', 'x', 'x', 'x', 'x', x'01', x'01', x'01', 'a', 'y', '"scalar"');
             """);
+        // keys whose values or order differ between the engines, over more rows than one verification chunk:
+        // BIGINT UNSIGNED beyond bigint, and text under a case-insensitive MySQL collation
+        await TestServers.ExecAsync(TestServers.MariaDbSource, $"""
+            CREATE TABLE `{_db}`.ukeys (id BIGINT UNSIGNED PRIMARY KEY, v VARCHAR(20));
+            INSERT INTO `{_db}`.ukeys SELECT 18446744073709551615 - seq + 1, CONCAT('v', seq) FROM seq_1_to_25000;
+            CREATE TABLE `{_db}`.skeys (k VARCHAR(20) COLLATE utf8mb4_general_ci PRIMARY KEY, v INT);
+            INSERT INTO `{_db}`.skeys SELECT IF(seq % 2 = 0, CONCAT(CHAR(97 + seq % 26), '_', seq), CONCAT(CHAR(65 + seq % 26), '_', seq)), seq FROM seq_1_to_25000;
+            """, _db);
         await _node.StartAsync();
         _api = new FerryClient(_node.BaseAddress, _node.AdminKey);
     }
@@ -104,7 +112,7 @@ public sealed class MariaDbToPostgreSqlEndToEndTests : IAsyncLifetime
         var id = (await _api.PostOkAsync("/api/v1/projects", Scenario.MigrationBody("m2p", src, dst, _db)))["id"]!.GetValue<string>();
         await _api.PostOkAsync($"/api/v1/projects/{id}/start");
         var project = await scenario.WaitAsync(id, p => Scenario.Status(Scenario.Stage(p, "incremental")) == "Monitoring", TimeSpan.FromMinutes(3), "incremental");
-        Assert.Equal(5, Scenario.Stage(project, "full")["migratedRows"]!.GetValue<long>());
+        Assert.Equal(50_005, Scenario.Stage(project, "full")["migratedRows"]!.GetValue<long>());
 
         // the MySQL database is a schema of the destination's database, with the mapped types
         var types = await PgColumnTypesAsync();
@@ -136,11 +144,17 @@ public sealed class MariaDbToPostgreSqlEndToEndTests : IAsyncLifetime
             UPDATE `{{_db}}`.types SET ti = 1, tx = NULL, e = NULL, dt = '2000-02-29' WHERE id = 3;
             DELETE FROM `{{_db}}`.types WHERE id = 4;
             UPDATE `{{_db}}`.types SET id = 40, c = 'moved' WHERE id = 5;
+            UPDATE `{{_db}}`.ukeys SET v = 'max' WHERE id = 18446744073709551615;
+            DELETE FROM `{{_db}}`.ukeys WHERE id = 18446744073709551614;
+            UPDATE `{{_db}}`.skeys SET k = 'zz_moved' WHERE k = 'a_26';
             """);
         await AssertConvergesAsync(TimeSpan.FromSeconds(60));
+        Assert.Equal("24999 max 1 0", await PgScalarAsync(
+            $"SELECT (SELECT count(*) FROM \"{_db}\".ukeys)::text || ' ' || (SELECT v FROM \"{_db}\".ukeys WHERE id = 18446744073709551615) || ' ' || " +
+            $"(SELECT count(*) FROM \"{_db}\".skeys WHERE k = 'zz_moved')::text || ' ' || (SELECT count(*) FROM \"{_db}\".skeys WHERE k = 'a_26')::text"));
 
         var verified = await scenario.WaitAsync(id, p => Scenario.Status(Scenario.Stage(p, "verify")) == "Completed", TimeSpan.FromMinutes(2), "verify");
-        Assert.Equal(1, Scenario.Stage(verified, "verify")["consistentTables"]!.GetValue<int>());
+        Assert.Equal(3, Scenario.Stage(verified, "verify")["consistentTables"]!.GetValue<int>());
         Assert.Equal(0, Scenario.Stage(verified, "verify")["inconsistentTables"]?.GetValue<int>() ?? 0);
 
         // MySQL DDL cannot run on PostgreSQL: the writer stops and says why
@@ -345,6 +359,13 @@ public sealed class MariaDbToPostgreSqlEndToEndTests : IAsyncLifetime
         var c = new NpgsqlConnection(b.ConnectionString);
         await c.OpenAsync();
         return c;
+    }
+
+    private static async Task<string?> PgScalarAsync(string sql)
+    {
+        await using var c = await OpenPgAsync();
+        await using var cmd = new NpgsqlCommand(sql, c);
+        return (string?)await cmd.ExecuteScalarAsync();
     }
 
     private static async Task PgExecAsync(string sql)
