@@ -157,6 +157,18 @@ public sealed class MariaDbToPostgreSqlEndToEndTests : IAsyncLifetime
         Assert.Equal(3, Scenario.Stage(verified, "verify")["consistentTables"]!.GetValue<int>());
         Assert.Equal(0, Scenario.Stage(verified, "verify")["inconsistentTables"]?.GetValue<int>() ?? 0);
 
+        // TRUNCATE is applied across engines, and rows after it still follow the source's definition
+        await TestServers.ExecAsync(TestServers.MariaDbSource, $"""
+            TRUNCATE TABLE `{_db}`.ukeys;
+            INSERT INTO `{_db}`.ukeys VALUES (18446744073709551615, 'after truncate'), (1, 'one');
+            """);
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        string? after;
+        while ((after = await PgScalarAsync($"SELECT string_agg(id::text || '=' || v, ',' ORDER BY id) FROM \"{_db}\".ukeys")) != "1=one,18446744073709551615=after truncate"
+               && DateTime.UtcNow < deadline)
+            await Task.Delay(250);
+        Assert.Equal("1=one,18446744073709551615=after truncate", after);
+
         // MySQL DDL cannot run on PostgreSQL: the writer stops and says why
         await TestServers.ExecAsync(TestServers.MariaDbSource, $"ALTER TABLE `{_db}`.types ADD COLUMN extra INT");
         var failed = await WaitForAsync(scenario, id, p => Scenario.Status(p) == "Failed", TimeSpan.FromMinutes(1));
