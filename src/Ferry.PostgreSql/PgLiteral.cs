@@ -23,6 +23,8 @@ public static class PgLiteral
     {
         string s => Text(s) + "::text",
         long l => l.ToString(CultureInfo.InvariantCulture) + "::int8",
+        // a MySQL BIGINT UNSIGNED key bound (verification ranges over a MySQL source): numeric holds all of them
+        ulong u => u.ToString(CultureInfo.InvariantCulture) + "::numeric",
         int i => i.ToString(CultureInfo.InvariantCulture) + "::int8",
         bool b => b ? "true" : "false",
         float f => Text(Float(f)) + "::float4",

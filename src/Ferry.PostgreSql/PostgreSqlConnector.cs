@@ -33,4 +33,8 @@ public sealed class PostgreSqlConnector : IConnector
         new PostgreSqlChangeSource(connection, serverIdSeed).DropAsync(ct);
 
     public IDestination OpenDestination(ConnectionInfo connection) => new PostgreSqlDestination(connection);
+
+    /// <summary>MySQL-family tables get PostgreSQL types and values by the cross-engine type table.</summary>
+    public IDestination OpenDestination(ConnectionInfo connection, EngineKind sourceEngine) =>
+        sourceEngine.IsMySqlFamily() ? new PostgreSqlDestination(connection, MySqlToPostgreSqlTypeMapper.Instance) : new PostgreSqlDestination(connection);
 }

@@ -42,4 +42,6 @@ public sealed class ComponentReport
     [Id(22)] public List<Projects.SchemaObject> SchemaObjects { get; set; } = [];
     /// <summary>Tables the writer stopped following (cumulative for its run; the project applies each once).</summary>
     [Id(23)] public List<DepartedTable> Departed { get; set; } = [];
+    /// <summary>Schema stage: what will not move losslessly (cross-engine type mappings), one line per column.</summary>
+    [Id(24)] public List<string> Warnings { get; set; } = [];
 }

@@ -102,7 +102,8 @@ public static class ProjectsApi
         if (dest == EngineKind.Kafka) return ("destinationId", "a Kafka destination belongs to a sync project (kind 'sync'), which is not supported yet");
         if (source.IsMySqlFamily() && dest.IsMySqlFamily()) return null;
         if (source == EngineKind.PostgreSql && dest == EngineKind.PostgreSql) return null;
-        return ("destinationId", $"migrations from {source} to {dest} are not supported yet: MySQL-family → MySQL-family and PostgreSQL → PostgreSQL are");
+        if (source.IsMySqlFamily() && dest == EngineKind.PostgreSql) return null;
+        return ("destinationId", $"migrations from {source} to {dest} are not supported yet: MySQL-family → MySQL-family or PostgreSQL and PostgreSQL → PostgreSQL are");
     }
 
     private static async Task<IResult> Update(string id, HttpRequest request, IGrainFactory grains)

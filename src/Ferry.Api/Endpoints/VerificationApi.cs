@@ -56,7 +56,7 @@ public static class VerificationApi
         var dstConn = catalog.Open(dst);
         var source = catalog.For(srcConn.Kind).OpenSnapshotSource(srcConn);
         var destReader = catalog.For(dstConn.Kind).OpenDestinationReader(dstConn);
-        var destination = catalog.For(dstConn.Kind).OpenDestination(dstConn);
+        var destination = catalog.For(dstConn.Kind).OpenDestination(dstConn, srcConn.Kind);
         var srcSchema = await source.ReadTableAsync(new TableName(progress.Database, progress.Table), ct);
         var target = new TableName(progress.DestDatabase, progress.DestTable);
         var dstSchema = await destReader.ReadTableAsync(target, ct);

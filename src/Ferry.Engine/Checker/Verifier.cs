@@ -99,7 +99,11 @@ public sealed class Verifier(ISnapshotSource source, ISnapshotSource dest, IRead
     /// <summary>
     /// How to put both sides of a column in one form before comparing. Within one engine values compare
     /// as read, byte for byte; where the destination stores a column as another type (JSON as jsonb across
-    /// engines), the values are compared in that type's canonical form.
+    /// engines), the values are compared in that type's canonical form. Each normalizer only re-spells a
+    /// value (a value it cannot read is left as it is, so it still differs): it never makes unequal values equal.
+    /// Types whose readers already agree in canonical form need none: TINYINT(1) 0/1 and boolean (both
+    /// <c>0</c>/<c>1</c>), BIGINT UNSIGNED and numeric (digits), DECIMAL and numeric (text with the scale),
+    /// TIMESTAMP and timestamptz (UTC), ENUM/SET and text.
     /// </summary>
     public static Func<object?, object?>?[] Normalizers(ColumnSchema[] source, ColumnSchema[] dest)
     {
@@ -109,6 +113,18 @@ public sealed class Verifier(ISnapshotSource source, ISnapshotSource dest, IRead
             var (s, d) = (source[i].DataType, dest[i].DataType);
             if (s != d && (s is "json" or "jsonb" || d is "json" or "jsonb"))
                 result[i] = v => v is string text ? JsonCanonical.Normalize(text) : v;
+            // MySQL TIME (a signed span of hours) as PostgreSQL interval, read as its text
+            else if (s == "time" && d == "interval")
+                result[i] = v => v is string text && CrossEngineValues.TryParseInterval(text, out var span) ? RowValues.FormatTime(span) : v;
+            // MySQL BIT(n) (an unsigned integer) as bit varying(n), read as its digits
+            else if (s == "bit" && d is "varbit" or "bit")
+            {
+                var width = CrossEngineValues.Width(dest[i].ColumnType) ?? CrossEngineValues.Width(source[i].ColumnType) ?? 1;
+                result[i] = v => v is ulong bits ? CrossEngineValues.Bits(bits, width) : v;
+            }
+            // MySQL CHAR loses its trailing spaces on reading; PostgreSQL char(n) is read padded to n
+            else if (s == "char" && d == "bpchar")
+                result[i] = v => v is string text ? text.TrimEnd(' ') : v;
         }
         return result;
     }

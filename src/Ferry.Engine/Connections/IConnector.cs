@@ -21,6 +21,12 @@ public interface IConnector
     /// <summary>Forgets a released stream on the source (PostgreSQL: drops its slot and publication, so WAL is no longer kept).</summary>
     Task ReleaseStreamAsync(ConnectionInfo connection, string serverIdSeed, CancellationToken ct) => Task.CompletedTask;
     IDestination OpenDestination(ConnectionInfo connection);
+
+    /// <summary>
+    /// The destination of rows read from a <paramref name="sourceEngine"/> source: another engine's tables and
+    /// values are mapped to this one's (<see cref="Mapping.TypeMapping"/>).
+    /// </summary>
+    IDestination OpenDestination(ConnectionInfo connection, EngineKind sourceEngine) => OpenDestination(connection);
     /// <summary>The destination as a snapshot source, for verification.</summary>
     ISnapshotSource OpenDestinationReader(ConnectionInfo connection) => OpenSnapshotSource(connection);
 }

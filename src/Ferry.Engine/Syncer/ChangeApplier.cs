@@ -28,6 +28,13 @@ public sealed class ChangeApplier(
     Objects.ObjectSelector? selector = null,
     ISnapshotSource? sourceRows = null)
 {
+    /// <summary>
+    /// The destination is another engine: a source statement is in a dialect it does not speak, and its tables'
+    /// definitions cannot stand for the source's. Only emptying and dropping followed tables are applied (the
+    /// destination writes those itself); any other statement on them stops the writer.
+    /// </summary>
+    public bool CrossEngine { get; init; }
+
     private const int MaxRowsPerBatch = 5_000;
     private const int MaxTransactionsPerBatch = 1_000;
     private static readonly TimeSpan ReportEvery = TimeSpan.FromSeconds(1);
@@ -274,6 +281,10 @@ public sealed class ChangeApplier(
 
     private const string NoLongerSynchronized = "no longer synchronized";
 
+    private const string CrossEngineReason =
+        "the statement is in the source engine's SQL and the destination is another engine: make the matching change on the destination by hand " +
+        "(with the destination's types), then skip the statement; only TRUNCATE and DROP TABLE are applied across engines";
+
     private static string RenamedFrom(TableName table) => $"renamed from {table}";
 
     private TableName? FollowedTarget(TableName table) =>
@@ -303,6 +314,8 @@ public sealed class ChangeApplier(
         }
         // Statements on tables the project does not migrate change nothing here.
         if (!refs.Any(r => !r.Referenced)) return false;
+        if (CrossEngine && plan.Kind is not (DdlKind.DropTable or DdlKind.TruncateTable))
+            throw new DdlBlockedException(ddl.Database, ddl.Statement, before, ddl.Position, CrossEngineReason);
         // Several source tables write into one destination table: a change to one of them (or dropping,
         // emptying it) would change or empty the others' rows too.
         if (refs.Where(r => !r.Referenced).FirstOrDefault(r => _map.Values.Count(m => m.Target == targets[r.Table]) > 1) is { } shared)
@@ -330,6 +343,12 @@ public sealed class ChangeApplier(
                 if (_map.Remove(r.Table)) _departed[r.Table] = new TableDeparture(r.Table, "dropped on the source");
                 _created.Remove(r.Table);
                 entries.Add(new SchemaHistoryEntry(r.Table, ddl.Position, null, null, "dropped"));
+                continue;
+            }
+            // emptied across engines: the definition is the source's as before (the destination's is in another engine's types)
+            if (CrossEngine && _map.TryGetValue(r.Table, out var kept))
+            {
+                entries.Add(new SchemaHistoryEntry(r.Table, ddl.Position, kept.Source, kept.Target, "emptied by a statement"));
                 continue;
             }
             entries.Add(await FollowAsync(r.Table, targets[r.Table], ddl.Position, _map.GetValueOrDefault(r.Table), "changed by a statement", ct));
@@ -412,6 +431,7 @@ public sealed class ChangeApplier(
             }
         }
         if (follow.Count == 0 && leave.Count == 0) return false;
+        if (CrossEngine) throw new DdlBlockedException(ddl.Database, ddl.Statement, before, ddl.Position, CrossEngineReason);
 
         await destination.RenameTablesAsync(moves, stream, ddl.Position, ct);
         Interlocked.Increment(ref _ddl);

@@ -2,6 +2,7 @@ using System.Diagnostics;
 using Ferry.Abstractions.Components;
 using Ferry.Abstractions.Projects;
 using Ferry.Engine.Checker;
+using Ferry.Engine.Connections;
 using Ferry.Engine.Copy;
 using Ferry.Engine.Loader;
 using Ferry.Engine.Objects;
@@ -60,7 +61,7 @@ public sealed class CheckerGrain(
         var dst = Catalog.Open(spec.Destination);
         var selector = (spec.Objects ?? new ObjectRules()).ToSelector();
         var decisions = new SchemaDecisions(spec.SchemaDdl, spec.SchemaSkipped.ToHashSet(), spec.SchemaRemoved.ToHashSet());
-        var preparer = new SchemaPreparer(Catalog.For(src.Kind).OpenSnapshotSource(src), Catalog.For(dst.Kind).OpenDestination(dst), selector, decisions);
+        var preparer = new SchemaPreparer(Catalog.For(src.Kind).OpenSnapshotSource(src), Catalog.For(dst.Kind).OpenDestination(dst, src.Kind), selector, decisions);
         var names = await preparer.ResolveAsync(ct);
         var done = 0;
         var tables = new List<TableProgress>();
@@ -109,7 +110,24 @@ public sealed class CheckerGrain(
                 $"{failures.Count} schema object(s) could not be created on the destination — {string.Join("; ", failures)}. " +
                 "Retry each (optionally with your own DDL), skip it or remove it at /schema/{object}");
         }
-        await ReportAsync(spec, new ComponentReport { State = ComponentState.Completed, Progress = 100, Tables = tables, SchemaObjects = objects });
+        await ReportAsync(spec, new ComponentReport
+        {
+            State = ComponentState.Completed, Progress = 100, Tables = tables, SchemaObjects = objects,
+            Warnings = LossyColumns(src.Kind, dst.Kind, prepared),
+        });
+    }
+
+    /// <summary>
+    /// The precheck of a migration across engines: every column whose values cannot all move as they are, with
+    /// what Ferry does about it (<see cref="Engine.Mapping.TypeMapping"/>). Warnings, not refusals: most such
+    /// columns hold only values that do move, and a row that cannot fails the copy naming its value.
+    /// </summary>
+    private static List<string> LossyColumns(EngineKind source, EngineKind dest, List<PreparedTable> prepared)
+    {
+        if (!source.IsMySqlFamily() || dest != EngineKind.PostgreSql) return [];
+        return prepared.Where(p => p.Error is null && !p.Skipped)
+            .SelectMany(p => Engine.Mapping.TypeMapping.Lossy(p.Mapping.Source, Engine.Mapping.TypeMapping.ToPostgreSql))
+            .Select(line => "type mapping: " + line).ToList();
     }
 
     private async Task CopyAsync(ComponentSpec spec, CancellationToken ct)
@@ -117,7 +135,7 @@ public sealed class CheckerGrain(
         var src = Catalog.Open(spec.Source);
         var dst = Catalog.Open(spec.Destination);
         var source = Catalog.For(src.Kind).OpenSnapshotSource(src);
-        var destination = Catalog.For(dst.Kind).OpenDestination(dst);
+        var destination = Catalog.For(dst.Kind).OpenDestination(dst, src.Kind);
         var self = Grains.GetGrain<ICheckerGrain>(Id);
         var mappings = await TableMappings.ReadAsync(source, spec.Tables, spec.Objects, ct);
         var copier = new FullCopier(source, destination, mappings, spec.Concurrency);

@@ -1,6 +1,7 @@
 using Ferry.Abstractions.Components;
 using Ferry.Abstractions.Projects;
 using Ferry.Engine.Changes;
+using Ferry.Engine.Connections;
 using Ferry.Engine.Syncer;
 using Ferry.Grains.Connectors;
 using Microsoft.Extensions.Logging;
@@ -25,11 +26,14 @@ public sealed class WriterGrain(
         var dst = Catalog.Open(spec.Destination);
         var source = Catalog.For(src.Kind).OpenSnapshotSource(src);
         var changes = Catalog.For(src.Kind).OpenChangeSource(src, Id, spec.Tables.Select(t => new Engine.Schema.TableName(t.Database, t.Table)).ToList());
-        var destination = Catalog.For(dst.Kind).OpenDestination(dst);
+        var destination = Catalog.For(dst.Kind).OpenDestination(dst, src.Kind);
         var mappings = await TableMappings.ReadAsync(source, spec.Tables, spec.Objects, ct);
         (LogPosition, LogPosition)? skip = spec is { SkipFrom: { } from, SkipTo: { } to } ? (new LogPosition(from), new LogPosition(to)) : null;
         var applier = new ChangeApplier(changes, destination, mappings, Id, new LogPosition(spec.StartPosition ?? ""), skip,
-            schemas: Catalog.For(dst.Kind).OpenDestinationReader(dst), selector: spec.Objects?.ToSelector(), sourceRows: source);
+            schemas: Catalog.For(dst.Kind).OpenDestinationReader(dst), selector: spec.Objects?.ToSelector(), sourceRows: source)
+        {
+            CrossEngine = src.Kind.IsMySqlFamily() != dst.Kind.IsMySqlFamily(),
+        };
         await applier.RunAsync(p => ReportAsync(spec, new ComponentReport
         {
             State = ComponentState.Running,

@@ -396,6 +396,7 @@ public sealed class ProjectGrain(
                     Log("prepared", $"{S.Tables.Count} table(s) selected by the object rules", null);
                     foreach (var t in S.Tables.Where(t => t.Incremental == StageStatus.Skipped))
                         Log("warning", $"{t.Database}.{t.Table}: {t.Error}", null);
+                    foreach (var w in report.Warnings) Log("warning", w, null);
                 }
                 if (stage is not null && stage.Status != StageStatus.Completed)
                 {

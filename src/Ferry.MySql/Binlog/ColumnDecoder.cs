@@ -125,7 +125,16 @@ internal static class ColumnDecoder
             default:
             {
                 var length = c.Meta < 256 ? r.U8() : r.U16();
-                return Text(r.Bytes(length), c);
+                var bytes = r.Bytes(length);
+                // the log drops BINARY(n)'s trailing 0x00 padding, which the column holds and a snapshot reads:
+                // put it back so both paths give one value (a destination of another engine stores what it is given)
+                if (Charsets.IsBinary(c.Collation) && bytes.Length < c.Meta)
+                {
+                    var padded = new byte[c.Meta];
+                    bytes.CopyTo(padded);
+                    return padded;
+                }
+                return Text(bytes, c);
             }
         }
     }

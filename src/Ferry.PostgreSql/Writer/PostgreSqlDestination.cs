@@ -53,7 +53,11 @@ public sealed class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapp
             var col = source.Columns[i];
             if (i > 0) sb.Append(", ");
             sb.Append(PgIdentifier.Quote(col.Name)).Append(' ').Append(_types.ColumnType(col));
-            if (col.Collation is { } collation) sb.Append(" COLLATE ").Append(PgIdentifier.Quote(collation));
+            if (_types.Collation(col) is { } collation) sb.Append(" COLLATE ").Append(PgIdentifier.Quote(collation));
+            if (col.IsGenerated && !_types.KeepsGeneratedExpressions)
+                throw new FerryException("schema.generated-cross-engine",
+                    $"generated column {col.Name} of {source.Name} has an expression in the source's SQL dialect, which PostgreSQL does not take: " +
+                    "retry the table with your own DDL, or leave the column out (objects.columns)");
             if (col.IsGenerated)
             {
                 var expression = PgSchemaReader.GenerationExpression(mapping.Full ?? source, col.Name)
@@ -103,7 +107,7 @@ public sealed class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapp
     {
         var table = mapping.Source;
         var columns = WritableColumns(table);
-        var kinds = columns.Select(i => PgWire.Of(table.Columns[i])).ToArray();
+        var kinds = columns.Select(i => _types.Wire(table.Columns[i])).ToArray();
         var staging = PgIdentifier.Quote("__ferry_load");
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
@@ -119,7 +123,7 @@ public sealed class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapp
                 await import.StartRowAsync(ct).ConfigureAwait(false);
                 for (var f = 0; f < columns.Length; f++)
                 {
-                    var value = row[columns[f]];
+                    var value = _types.Value(table, table.Columns[columns[f]], row[columns[f]]);
                     if (value is null) await import.WriteNullAsync(ct).ConfigureAwait(false);
                     else await import.WriteAsync(PgWire.Parameter(value), PgWire.DbType(kinds[f]), ct).ConfigureAwait(false);
                 }
@@ -156,10 +160,11 @@ public sealed class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapp
         var table = mapping.Source;
         var target = PgIdentifier.Quote(mapping.Target);
         if (sourceRow is null)
-            return $"DELETE FROM {target} WHERE ({string.Join(", ", table.Key.Select(PgIdentifier.Quote))}) = {PgLiteral.Row(table with { Columns = table.Columns.Select(Destination).ToList() }, table.Key, key)};";
+            return $"DELETE FROM {target} WHERE ({string.Join(", ", table.Key.Select(PgIdentifier.Quote))}) = {PgLiteral.Row(table with { Columns = table.Columns.Select(Destination).ToList() }, table.Key,
+                table.KeyOrdinals().Select((ordinal, k) => _types.Value(table, table.Columns[ordinal], key[k])).ToList())};";
         var columns = WritableColumns(table);
         return $"INSERT INTO {target} ({string.Join(", ", columns.Select(i => PgIdentifier.Quote(table.Columns[i].Name)))}) VALUES (" +
-               string.Join(", ", columns.Select(i => PgLiteral.Typed(Destination(table.Columns[i]), sourceRow[i]))) + ")" + OnConflict(table, columns) + ";";
+               string.Join(", ", columns.Select(i => PgLiteral.Typed(Destination(table.Columns[i]), _types.Value(table, table.Columns[i], sourceRow[i])))) + ")" + OnConflict(table, columns) + ";";
     }
 
     /// <summary>
@@ -393,7 +398,7 @@ public sealed class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapp
                     for (var f = 0; f < columns.Length; f++)
                     {
                         if (f > 0) sb.Append(", ");
-                        sb.Append(Parameter(cmd, table.Columns[columns[f]], images[r][columns[f]]));
+                        sb.Append(Parameter(cmd, table, table.Columns[columns[f]], images[r][columns[f]]));
                     }
                     sb.Append(')');
                 }
@@ -409,7 +414,7 @@ public sealed class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapp
                     for (var k = 0; k < keyColumns.Length; k++)
                     {
                         if (k > 0) sb.Append(", ");
-                        sb.Append(Parameter(cmd, keyColumns[k], ops[o].Values[k]));
+                        sb.Append(Parameter(cmd, table, keyColumns[k], ops[o].Values[k]));
                     }
                     sb.Append(')');
                 }
@@ -424,7 +429,7 @@ public sealed class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapp
                 for (var f = 0; f < columns.Length; f++)
                 {
                     if (f > 0) sb.Append(", ");
-                    sb.Append(PgIdentifier.Quote(table.Columns[columns[f]].Name)).Append(" = ").Append(Parameter(cmd, table.Columns[columns[f]], first.After![columns[f]]));
+                    sb.Append(PgIdentifier.Quote(table.Columns[columns[f]].Name)).Append(" = ").Append(Parameter(cmd, table, table.Columns[columns[f]], first.After![columns[f]]));
                 }
                 sb.Append(" WHERE ctid = (SELECT ctid FROM ").Append(target).Append(" WHERE ").Append(MatchAllColumns(cmd, table, first.Values)).Append(" LIMIT 1)");
                 break;
@@ -440,22 +445,23 @@ public sealed class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapp
         for (var i = 0; i < table.Columns.Count; i++)
         {
             var col = table.Columns[i];
-            var kind = PgWire.Of(col);
-            cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = PgWire.DbType(kind), Value = PgWire.Parameter(values[i]) });
+            var kind = _types.Wire(col);
+            cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = PgWire.DbType(kind), Value = PgWire.Parameter(_types.Value(table, col, values[i])) });
             var p = "$" + cmd.Parameters.Count.ToString(CultureInfo.InvariantCulture);
-            parts.Add(kind == PgWireKind.TextCast
+            // a type mapped from another engine has its own equality (jsonb does); PostgreSQL's own types may not (json)
+            parts.Add(kind == PgWireKind.TextCast && _types is SameEngineTypeMapper
                 ? $"{PgIdentifier.Quote(col.Name)}::text IS NOT DISTINCT FROM {p}"
                 : $"{PgIdentifier.Quote(col.Name)} IS NOT DISTINCT FROM {PgWire.ToColumnType(Destination(col), p)}");
         }
         return string.Join(" AND ", parts);
     }
 
-    private string Parameter(NpgsqlCommand cmd, ColumnSchema col, object? value)
+    private string Parameter(NpgsqlCommand cmd, TableSchema table, ColumnSchema col, object? value)
     {
-        cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = PgWire.DbType(PgWire.Of(col)), Value = PgWire.Parameter(value) });
+        cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = PgWire.DbType(_types.Wire(col)), Value = PgWire.Parameter(_types.Value(table, col, value)) });
         return PgWire.ToColumnType(Destination(col), "$" + cmd.Parameters.Count.ToString(CultureInfo.InvariantCulture));
     }
 
     /// <summary>The column as the destination table has it: wire values are cast to the mapped type, not the source's.</summary>
-    private ColumnSchema Destination(ColumnSchema col) => col with { ColumnType = _types.ColumnType(col) };
+    private ColumnSchema Destination(ColumnSchema col) => col with { ColumnType = _types.ColumnType(col), Collation = _types.Collation(col) };
 }

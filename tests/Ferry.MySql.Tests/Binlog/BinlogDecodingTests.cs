@@ -75,6 +75,23 @@ public sealed class BinlogDecodingTests : IAsyncLifetime
         Assert.Equal(DateTimeKind.Unspecified, ((DateTime)a[17]!).Kind);
     }
 
+    [Fact]
+    public async Task BINARY_values_keep_their_trailing_zero_bytes_as_a_snapshot_reads_them()
+    {
+        await Exec("CREATE TABLE bn (id INT PRIMARY KEY, b BINARY(4), c CHAR(4) CHARACTER SET binary, v VARBINARY(4))");
+        var start = await NewSource().GetCurrentPositionAsync(CancellationToken.None);
+        // the binlog drops BINARY's trailing 0x00 padding; the column (and a snapshot) has all n bytes
+        await Exec("INSERT INTO bn VALUES (1, X'FF00FF00', X'01', X'0100'), (2, X'', X'00000000', X'')");
+        var events = await ReadAsync(start, _db, e => Transactions(e).Sum(t => t.Rows.Count) >= 2);
+        var rows = Transactions(events).SelectMany(t => t.Rows).Select(r => r.After!).ToList();
+        Assert.Equal(new byte[] { 0xFF, 0, 0xFF, 0 }, rows[0][1]);
+        Assert.Equal(new byte[] { 1, 0, 0, 0 }, rows[0][2]);
+        Assert.Equal(new byte[] { 1, 0 }, rows[0][3]);
+        Assert.Equal(new byte[4], rows[1][1]);
+        Assert.Equal(new byte[4], rows[1][2]);
+        Assert.Equal(Array.Empty<byte>(), rows[1][3]);
+    }
+
     private static void AssertRow(object?[] expected, object?[] actual)
     {
         Assert.Equal(expected.Length, actual.Length);

@@ -1,0 +1,46 @@
+using System.Globalization;
+using System.Text.RegularExpressions;
+
+namespace Ferry.Engine.Verify;
+
+/// <summary>Spellings of one value in two engines' readers, put in one form for comparison.</summary>
+public static partial class CrossEngineValues
+{
+    /// <summary>
+    /// PostgreSQL interval text (IntervalStyle <c>postgres</c>, as Ferry's sessions set it) as a span:
+    /// <c>-838:59:59</c>, <c>12:00:00.5</c>, <c>1 day -02:00:00</c>. Years and months have no fixed length,
+    /// so an interval holding them is not a span (false).
+    /// </summary>
+    public static bool TryParseInterval(string text, out TimeSpan span)
+    {
+        span = TimeSpan.Zero;
+        var m = IntervalPattern().Match(text.Trim());
+        if (!m.Success || !(m.Groups["days"].Success || m.Groups["h"].Success)) return false;
+        long ticks = 0;
+        if (m.Groups["days"].Success) ticks += long.Parse(m.Groups["days"].Value, CultureInfo.InvariantCulture) * TimeSpan.TicksPerDay;
+        if (m.Groups["h"].Success)
+        {
+            var time = long.Parse(m.Groups["h"].Value, CultureInfo.InvariantCulture) * TimeSpan.TicksPerHour
+                       + long.Parse(m.Groups["m"].Value, CultureInfo.InvariantCulture) * TimeSpan.TicksPerMinute
+                       + long.Parse(m.Groups["s"].Value, CultureInfo.InvariantCulture) * TimeSpan.TicksPerSecond;
+            if (m.Groups["f"].Success)
+                time += long.Parse(m.Groups["f"].Value.PadRight(7, '0')[..7], CultureInfo.InvariantCulture);
+            ticks += m.Groups["sign"].Value == "-" ? -time : time;
+        }
+        span = new TimeSpan(ticks);
+        return true;
+    }
+
+    /// <summary>An unsigned integer as a bit string of exactly <paramref name="width"/> digits, most significant first.</summary>
+    public static string Bits(ulong value, int width) => Convert.ToString(unchecked((long)value), 2).PadLeft(width, '0');
+
+    /// <summary>The first number in a type's parentheses: <c>bit varying(64)</c> → 64.</summary>
+    public static int? Width(string type) =>
+        WidthPattern().Match(type) is { Success: true } m ? int.Parse(m.Groups[1].Value, CultureInfo.InvariantCulture) : null;
+
+    [GeneratedRegex(@"^(?:(?<days>-?\d+) days?)?\s*(?:(?<sign>[-+]?)(?<h>\d+):(?<m>\d{2}):(?<s>\d{2})(?:\.(?<f>\d{1,9}))?)?$")]
+    private static partial Regex IntervalPattern();
+
+    [GeneratedRegex(@"\((\d+)")]
+    private static partial Regex WidthPattern();
+}
