@@ -70,6 +70,23 @@ public sealed class PgToMySqlNormalizerTests
         Assert.NotEqual(Compare(t, "12:34:56+05"), Compare(t, new TimeSpan(12, 34, 57)));
     }
 
+    [Fact]
+    public void Real_is_compared_at_the_six_digits_MySQL_sends_for_FLOAT()
+    {
+        var n = Of(new("r", "float4", "real", true), new("r", "float", "float", true));
+        Assert.Equal(Compare(n, 3.4028235e38f), Compare(n, 3.40282e38f));
+        Assert.NotEqual(Compare(n, 1.5f), Compare(n, 1.50001f));
+    }
+
+    [Fact]
+    public void Inet_with_and_without_a_host_mask_compare_equal_differences_kept()
+    {
+        var n = Of(new("ip", "inet", "inet", true), new("ip", "varchar", "varchar(43)", true));
+        Assert.Equal(Compare(n, "10.0.0.1/32"), Compare(n, "10.0.0.1"));
+        Assert.Equal(Compare(n, "::1/128"), Compare(n, "::1"));
+        Assert.NotEqual(Compare(n, "10.0.0.1/24"), Compare(n, "10.0.0.1"));
+    }
+
     [Theory]
     [InlineData("1.500", "1.5")]
     [InlineData("-0.000", "0")]

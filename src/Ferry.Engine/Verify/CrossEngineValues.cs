@@ -48,6 +48,16 @@ public static partial class CrossEngineValues
         return sign + integer + (fraction.Length == 0 ? string.Empty : "." + fraction);
     }
 
+    /// <summary>
+    /// inet text as PostgreSQL's output function writes it: a host address without its full-length mask
+    /// (<c>10.0.0.1/32</c> → <c>10.0.0.1</c>, <c>::1/128</c> → <c>::1</c>). A cast to text keeps the mask, the
+    /// output function (which the change stream carries) drops it: one value, two spellings.
+    /// </summary>
+    public static string Inet(string text) =>
+        text.EndsWith("/32", StringComparison.Ordinal) && !text.Contains(':', StringComparison.Ordinal) ? text[..^3]
+        : text.EndsWith("/128", StringComparison.Ordinal) && text.Contains(':', StringComparison.Ordinal) ? text[..^4]
+        : text;
+
     /// <summary>PostgreSQL money text in a C-locale session (<c>-$1,234.56</c>) as a plain decimal (<c>-1234.56</c>).</summary>
     public static string Money(string text) => text.Replace("$", string.Empty, StringComparison.Ordinal).Replace(",", string.Empty, StringComparison.Ordinal).Trim();
 

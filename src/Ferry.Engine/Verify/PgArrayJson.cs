@@ -1,6 +1,5 @@
 using System.Globalization;
 using System.Text;
-using System.Text.Json;
 
 namespace Ferry.Engine.Verify;
 
@@ -14,8 +13,7 @@ public static class PgArrayJson
 {
     public enum Element { Text, Number, Boolean }
 
-    // text stays readable (emoji as themselves); JSON quoting is still escaped
-    private static readonly JsonSerializerOptions Options = new() { Encoder = System.Text.Encodings.Web.JavaScriptEncoder.UnsafeRelaxedJsonEscaping };
+
 
     /// <summary>The element kind of an array type by its <c>pg_type.typname</c> (<c>_int4</c>, <c>_bool</c>, …).</summary>
     public static Element Of(string arrayDataType) => arrayDataType.TrimStart('_') switch
@@ -91,14 +89,31 @@ public static class PgArrayJson
                 // NaN and Infinity have no JSON number: kept as strings rather than lost
                 if (decimal.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out _) || double.TryParse(value, NumberStyles.Float, CultureInfo.InvariantCulture, out var d) && double.IsFinite(d))
                     sb.Append(value);
-                else sb.Append(JsonSerializer.Serialize(value, Options));
+                else AppendString(value, sb);
                 return true;
             case Element.Boolean when value is "t" or "f":
                 sb.Append(value == "t" ? "true" : "false");
                 return true;
             default:
-                sb.Append(JsonSerializer.Serialize(value, Options));
+                AppendString(value, sb);
                 return true;
         }
+    }
+
+    /// <summary>A JSON string that keeps text as it is (emoji too; the serializer would escape them), escaping only what JSON requires.</summary>
+    private static void AppendString(string value, StringBuilder sb)
+    {
+        sb.Append('"');
+        foreach (var ch in value)
+        {
+            switch (ch)
+            {
+                case '"': sb.Append("\\\""); break;
+                case '\\': sb.Append("\\\\"); break;
+                case < ' ': sb.Append("\\u").Append(((int)ch).ToString("x4", CultureInfo.InvariantCulture)); break;
+                default: sb.Append(ch); break;
+            }
+        }
+        sb.Append('"');
     }
 }

@@ -259,7 +259,11 @@ public sealed partial class MySqlDestination(ConnectionInfo connection, PostgreS
 
         await using var stream = new LoadDataStream(rows, columns, fields, ct);
         loader.SourceStream = stream;
-        await loader.LoadAsync(ct).ConfigureAwait(false);
+        try { await loader.LoadAsync(ct).ConfigureAwait(false); }
+        catch (Exception e) when (stream.Failure is { } failure && !ReferenceEquals(e, failure))
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
 
         // LOAD DATA LOCAL downgrades conversion errors to warnings; any warning means a value did not land exactly
         var warnings = new List<string>();

@@ -21,7 +21,7 @@ public sealed class PostgreSqlToMySqlMapper
 {
     public static readonly PostgreSqlToMySqlMapper Instance = new();
 
-    private enum Conversion { None, Boolean, Decimal, Float, Date, Timestamp, TimestampTz, Time, TimeTz, Money, Bits, BitBytes, Array, Text }
+    private enum Conversion { Inet, None, Boolean, Decimal, Float, Date, Timestamp, TimestampTz, Time, TimeTz, Money, Bits, BitBytes, Array, Text }
 
     private sealed record Plan(ColumnSchema Target, Conversion Conversion, int Precision, int Scale, int Width, PgArrayJson.Element Element);
 
@@ -32,7 +32,31 @@ public sealed class PostgreSqlToMySqlMapper
     public string ColumnType(ColumnSchema column) => PlanOf(column).Target.ColumnType;
 
     /// <summary>The table as MySQL sees it: same names, nullability and key, MySQL data and column types.</summary>
-    public TableSchema Shape(TableSchema table) => _shapes.GetValue(table, t => t with { Columns = t.Columns.Select(c => PlanOf(c).Target).ToList(), CreateStatement = null });
+    /// <remarks>
+    /// A key column mapped to LONGTEXT or LONGBLOB (PostgreSQL text and bytea keys, unbounded) cannot be a MySQL key
+    /// without a length: it becomes VARCHAR/VARBINARY sized so the whole key stays within InnoDB's 3072-byte index
+    /// limit (768 utf8mb4 characters for one text column). A longer key value fails the load by the server's strict mode.
+    /// </remarks>
+    public TableSchema Shape(TableSchema table) => _shapes.GetValue(table, t =>
+    {
+        var keyed = t.Key.Select(k => t.Columns[t.IndexOf(k)].Name).ToHashSet(StringComparer.Ordinal);
+        var bytesPerColumn = 3072 / Math.Max(1, keyed.Count);
+        var columns = t.Columns.Select(c =>
+        {
+            var target = PlanOf(c).Target;
+            if (!keyed.Contains(c.Name)) return target;
+            return target.DataType switch
+            {
+                "longtext" or "varchar" when target.DataType == "longtext" || (CrossEngineValues.Width(target.ColumnType) ?? 0) * 4 > bytesPerColumn =>
+                    target with { DataType = "varchar", ColumnType = Invariant($"varchar({bytesPerColumn / 4})") },
+                "longblob" => target with { DataType = "varbinary", ColumnType = Invariant($"varbinary({bytesPerColumn})") },
+                _ => target,
+            };
+        }).ToList();
+        return t with { Columns = columns, CreateStatement = null };
+    });
+
+    private static string Invariant(FormattableString s) => s.ToString(CultureInfo.InvariantCulture);
 
     private Plan PlanOf(ColumnSchema column) => _plans.GetOrAdd(column, static c =>
     {
@@ -53,6 +77,7 @@ public sealed class PostgreSqlToMySqlMapper
             "time" => Conversion.Time,
             "timetz" => Conversion.TimeTz,
             "money" => Conversion.Money,
+            "inet" => Conversion.Inet,
             "bit" or "varbit" => dataType == "bit" ? Conversion.Bits : Conversion.BitBytes,
             "bytea" or "int2" or "int4" or "int8" => Conversion.None,
             _ => Conversion.Text,
@@ -88,7 +113,9 @@ public sealed class PostgreSqlToMySqlMapper
                 double d when double.IsFinite(d) => d,
                 _ => throw Refused(table, column, value, "MySQL FLOAT and DOUBLE hold neither NaN nor infinity; fix the rows on the source or leave the column out (objects.columns)"),
             },
-            // the reader gives ±infinity as Min/MaxValue (as Npgsql maps them): MySQL has no infinite dates
+            // The reader gives ±infinity as Min/MaxValue (as Npgsql maps them): MySQL has no infinite dates. For dates
+            // (and timestamp 0001-01-01 00:00:00) that is also a real value the reader cannot tell apart; refusing it
+            // is the safe side — writing infinity as 9999-12-31 would change the data silently.
             Conversion.Date => value is DateOnly d
                 ? d == DateOnly.MinValue || d == DateOnly.MaxValue ? throw Infinite(table, column, value) : d
                 : throw Refused(table, column, value, "a date is expected"),
@@ -108,6 +135,8 @@ public sealed class PostgreSqlToMySqlMapper
             Conversion.Array => value is string array && PgArrayJson.TryConvert(array, plan.Element) is { } json ? json
                 : throw Refused(table, column, value, "a PostgreSQL array literal is expected"),
             Conversion.Text => value is string ? value : RowValues.Canonical(value),
+            // the copy reads inet cast to text (with /32), the change stream its output (without): stored as the latter
+            Conversion.Inet => value is string inet ? CrossEngineValues.Inet(inet) : RowValues.Canonical(value),
             _ => value,
         };
     }
@@ -145,7 +174,7 @@ public sealed class PostgreSqlToMySqlMapper
     private static FerryException Infinite(TableSchema table, ColumnSchema column, object value) =>
         new("writer.value-unsupported",
             $"{table.Name}.{column.Name} ({column.ColumnType}) holds {(value is DateOnly d && d == DateOnly.MinValue || value is DateTime t && t == DateTime.MinValue ? "-infinity" : "infinity")}, " +
-            "which MySQL cannot store (its dates are finite); fix the rows on the source (e.g. set them to NULL) or leave the column out (objects.columns), then resume");
+            "which MySQL cannot store (its dates are finite; Ferry's reader cannot tell infinity from 9999-12-31 and 0001-01-01, which are refused too); fix the rows on the source (e.g. set them to NULL) or leave the column out (objects.columns), then resume");
 
     private static FerryException Refused(TableSchema table, ColumnSchema column, object value, string why) =>
         new("writer.value-unsupported",
