@@ -22,6 +22,7 @@ public sealed class PostgreSqlToMariaDbEndToEndTests : IAsyncLifetime
     private readonly string _schema = TestServers.UniqueName("p2m").ToLowerInvariant();
     private readonly FerryNode _node = new(FerryNode.NewMetadataDatabase(), "test-admin-" + Guid.NewGuid().ToString("N"));
     private FerryClient _api = null!;
+    private readonly List<string> _projects = [];
 
     private enum Norm { Inet, Exact, Decimal, Float4, Float8, Bool, Timestamp, Hex, Json, IntArray }
 
@@ -76,6 +77,13 @@ public sealed class PostgreSqlToMariaDbEndToEndTests : IAsyncLifetime
     {
         _api?.Dispose();
         await _node.DisposeAsync();
+        // a test that failed before its release must not leave a slot keeping the shared source's WAL
+        foreach (var name in _projects.Select(id => PgReplicationNames.For($"{id}/forward")))
+        {
+            for (var tries = 0; tries < 40 && (long)(await PgScalarAsync($"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{name}' AND active"))! > 0; tries++)
+                await Task.Delay(250);
+            await PgExecAsync($"SELECT pg_drop_replication_slot(slot_name) FROM pg_replication_slots WHERE slot_name = '{name}' AND NOT active; DROP PUBLICATION IF EXISTS \"{name}\"");
+        }
         await PgExecAsync($"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE");
         await TestServers.ExecAsync(TestServers.MariaDbDest, $"DROP DATABASE IF EXISTS `{_schema}`");
     }
@@ -94,6 +102,7 @@ public sealed class PostgreSqlToMariaDbEndToEndTests : IAsyncLifetime
         var src = await PgSourceAsync();
         var dst = await scenario.CreateDataSourceAsync("maria-dest", TestServers.MariaDbDest);
         var id = (await _api.PostOkAsync("/api/v1/projects", Scenario.MigrationBody("p2m", src, dst, _schema)))["id"]!.GetValue<string>();
+        _projects.Add(id);
         await _api.PostOkAsync($"/api/v1/projects/{id}/start");
         var project = await scenario.WaitAsync(id, p => Scenario.Status(Scenario.Stage(p, "incremental")) == "Monitoring", TimeSpan.FromMinutes(3), "incremental");
         Assert.Equal(11, Scenario.Stage(project, "full")["migratedRows"]!.GetValue<long>());
@@ -165,6 +174,7 @@ public sealed class PostgreSqlToMariaDbEndToEndTests : IAsyncLifetime
             objects = new { include = new[] { new { database = _schema, tables = new[] { "stamps" } } } },
         };
         var id = (await _api.PostOkAsync("/api/v1/projects", body))["id"]!.GetValue<string>();
+        _projects.Add(id);
         await _api.PostOkAsync($"/api/v1/projects/{id}/start");
         var deadline = DateTime.UtcNow.AddMinutes(2);
         JsonNode p;
@@ -176,6 +186,40 @@ public sealed class PostgreSqlToMariaDbEndToEndTests : IAsyncLifetime
         var message = p["error"]!["message"]!.GetValue<string>();
         Assert.Contains($"{_schema}.stamps.at", message, StringComparison.Ordinal);
         Assert.Contains("infinity", message, StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task A_streamed_numeric_beyond_DECIMAL_65_30_fails_the_writer_naming_the_column_and_nothing_is_rounded()
+    {
+        await PgExecAsync($"CREATE TABLE \"{_schema}\".amounts (id int PRIMARY KEY, n numeric); INSERT INTO \"{_schema}\".amounts VALUES (1, 1.25);");
+        var scenario = new Scenario(_api);
+        var src = await PgSourceAsync();
+        var dst = await scenario.CreateDataSourceAsync("maria-dest", TestServers.MariaDbDest);
+        var body = new
+        {
+            name = "amounts", kind = "migration", sourceId = src, destinationId = dst, stages = new[] { "schema", "full", "incremental" },
+            objects = new { include = new[] { new { database = _schema, tables = new[] { "amounts" } } } },
+        };
+        var id = (await _api.PostOkAsync("/api/v1/projects", body))["id"]!.GetValue<string>();
+        _projects.Add(id);
+        await _api.PostOkAsync($"/api/v1/projects/{id}/start");
+        await scenario.WaitAsync(id, p => Scenario.Status(Scenario.Stage(p, "incremental")) == "Monitoring", TimeSpan.FromMinutes(3), "incremental");
+        await PgExecAsync($"INSERT INTO \"{_schema}\".amounts VALUES (2, 0.0000000000000000000000000000001)");
+        var deadline = DateTime.UtcNow.AddMinutes(1);
+        JsonNode p;
+        while (Scenario.Status(p = await scenario.GetProjectAsync(id)) != "Failed")
+        {
+            if (DateTime.UtcNow > deadline) Assert.Fail($"timed out: {p.ToJsonString()}");
+            await Task.Delay(250);
+        }
+        var message = p["error"]!["message"]!.GetValue<string>();
+        Assert.Contains($"{_schema}.amounts.n", message, StringComparison.Ordinal);
+        Assert.Contains("0.0000000000000000000000000000001", message, StringComparison.Ordinal);
+        await using (var c = await OpenMariaAsync())
+        await using (var cmd = new MySqlCommand($"SELECT count(*) FROM `{_schema}`.amounts WHERE id = 2", c))
+            Assert.Equal(0L, Convert.ToInt64(await cmd.ExecuteScalarAsync(), CultureInfo.InvariantCulture));
+        await _api.PostOkAsync($"/api/v1/projects/{id}/release");
+        Assert.Equal(0L, await PgScalarAsync($"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{PgReplicationNames.For($"{id}/forward")}'"));
     }
 
     private async Task<string?> KeysAsync(TimeSpan timeout, string expected)
