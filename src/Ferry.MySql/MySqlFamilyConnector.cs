@@ -22,6 +22,10 @@ public sealed class MySqlFamilyConnector : IConnector
 
     public IDestination OpenDestination(ConnectionInfo connection) => new MySqlDestination(connection);
 
+    /// <summary>PostgreSQL tables get MySQL types and values by the cross-engine type table.</summary>
+    public IDestination OpenDestination(ConnectionInfo connection, EngineKind sourceEngine) =>
+        sourceEngine == EngineKind.PostgreSql ? new MySqlDestination(connection, PostgreSqlToMySqlMapper.Instance) : new MySqlDestination(connection);
+
     /// <summary>
     /// A replica server id that is the same for a stream across restarts (so the source sees one replica
     /// reconnecting, not a new one each time) and far from the small ids humans give real replicas.

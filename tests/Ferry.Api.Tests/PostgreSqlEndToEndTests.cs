@@ -150,17 +150,6 @@ public sealed class PostgreSqlEndToEndTests : IAsyncLifetime
         }
     }
 
-    [Fact]
-    public async Task Migrations_across_engines_are_refused_clearly_until_they_are_supported()
-    {
-        var scenario = new Scenario(_api);
-        var pg = await DataSourceAsync("pg-source", TestServers.PgSource);
-        var maria = await scenario.CreateDataSourceAsync("maria", TestServers.MariaDbDest);
-        var (status, problem) = await _api.PostAsync("/api/v1/projects", Scenario.MigrationBody("cross", pg, maria, _schema));
-        Assert.Equal(422, status);
-        Assert.Contains("not supported yet", problem!["errors"]!["destinationId"]![0]!.GetValue<string>());
-    }
-
     private async Task AssertConvergesAsync(TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;

@@ -103,7 +103,8 @@ public static class ProjectsApi
         if (source.IsMySqlFamily() && dest.IsMySqlFamily()) return null;
         if (source == EngineKind.PostgreSql && dest == EngineKind.PostgreSql) return null;
         if (source.IsMySqlFamily() && dest == EngineKind.PostgreSql) return null;
-        return ("destinationId", $"migrations from {source} to {dest} are not supported yet: MySQL-family → MySQL-family or PostgreSQL and PostgreSQL → PostgreSQL are");
+        if (source == EngineKind.PostgreSql && dest.IsMySqlFamily()) return null;
+        return ("destinationId", $"migrations from {source} to {dest} are not supported yet: MySQL-family and PostgreSQL, in either direction and within each, are");
     }
 
     private static async Task<IResult> Update(string id, HttpRequest request, IGrainFactory grains)

@@ -111,7 +111,14 @@ public sealed class Verifier(ISnapshotSource source, ISnapshotSource dest, IRead
         for (var i = 0; i < source.Length; i++)
         {
             var (s, d) = (source[i].DataType, dest[i].DataType);
-            if (s != d && (s is "json" or "jsonb" || d is "json" or "jsonb"))
+            // PostgreSQL → MySQL. Arrays are stored as JSON arrays: the source's array text in that form, both canonical JSON.
+            if (source[i].ColumnType.EndsWith("[]", StringComparison.Ordinal) && s.StartsWith('_') && !d.StartsWith('_'))
+            {
+                var element = PgArrayJson.Of(s);
+                // the source side parses as an array literal, the destination side (already JSON) does not
+                result[i] = v => v is string text ? JsonCanonical.Normalize(PgArrayJson.TryConvert(text, element) ?? text) : v;
+            }
+            else if (s != d && (s is "json" or "jsonb" || d is "json" or "jsonb"))
                 result[i] = v => v is string text ? JsonCanonical.Normalize(text) : v;
             // MySQL TIME (a signed span of hours) as PostgreSQL interval, read as its text
             else if (s == "time" && d == "interval")
@@ -125,6 +132,42 @@ public sealed class Verifier(ISnapshotSource source, ISnapshotSource dest, IRead
             // MySQL CHAR loses its trailing spaces on reading; PostgreSQL char(n) is read padded to n
             else if (s == "char" && d == "bpchar")
                 result[i] = v => v is string text ? text.TrimEnd(' ') : v;
+            // numeric without a precision becomes DECIMAL(65,30), read with 30 fraction digits: the same number without
+            // its trailing fraction zeros on both sides (money: its C-locale text without symbol and separators)
+            else if (s is "numeric" or "money" && d == "decimal")
+                result[i] = v => v is string text ? CrossEngineValues.TrimDecimal(s == "money" ? CrossEngineValues.Money(text) : text) : v;
+            // MySQL's text protocol sends FLOAT with 6 significant digits (FLT_DIG): the PostgreSQL real is compared
+            // at that precision, which is all the destination's reader shows (the copy itself is bit-exact).
+            else if (s == "float4" && d == "float")
+                result[i] = v => v switch
+                {
+                    float f when float.IsFinite(f) => float.Parse(f.ToString("G6", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture),
+                    _ => v,
+                };
+            else if (s == "inet" && d != "inet")
+                result[i] = v => v is string text ? CrossEngineValues.Inet(text) : v;
+            // PostgreSQL char(n) is read padded to n, MySQL CHAR without its trailing spaces
+            else if (s == "bpchar" && d != "bpchar")
+                result[i] = v => v is string text ? text.TrimEnd(' ') : v;
+            // bit strings as MySQL BIT(n), an unsigned integer: both sides as n digits
+            else if (s is "bit" or "varbit" && d == "bit")
+            {
+                var width = CrossEngineValues.Width(dest[i].ColumnType) ?? 1;
+                result[i] = v => v switch
+                {
+                    ulong bits => CrossEngineValues.Bits(bits, width),
+                    string text when text.Length is > 0 and <= 64 && text.All(ch => ch is '0' or '1') => CrossEngineValues.Bits(Convert.ToUInt64(text, 2), width),
+                    _ => v,
+                };
+            }
+            // timetz as TIME: the offset is dropped (the type table says so)
+            else if (s == "timetz" && d == "time")
+                result[i] = v => v switch
+                {
+                    TimeSpan t => RowValues.FormatTime(t),
+                    string text when TimeSpan.TryParse(CrossEngineValues.TimeOfTimeTz(text), System.Globalization.CultureInfo.InvariantCulture, out var t) => RowValues.FormatTime(t),
+                    _ => v,
+                };
         }
         return result;
     }

@@ -31,6 +31,43 @@ public static partial class CrossEngineValues
         return true;
     }
 
+    /// <summary>
+    /// Decimal text without trailing fraction zeros (<c>1.500</c> → <c>1.5</c>, <c>2.000</c> → <c>2</c>, <c>-0.0</c> → <c>0</c>):
+    /// the same number however many fraction digits its type shows. Text that is not a plain decimal is left as it is.
+    /// </summary>
+    public static string TrimDecimal(string text)
+    {
+        var s = text.Trim();
+        var body = s.StartsWith('-') || s.StartsWith('+') ? s[1..] : s;
+        if (body.Length == 0 || body.Count(ch => ch == '.') > 1 || !body.All(ch => char.IsAsciiDigit(ch) || ch == '.')) return text;
+        var dot = body.IndexOf('.', StringComparison.Ordinal);
+        var integer = (dot < 0 ? body : body[..dot]).TrimStart('0');
+        var fraction = dot < 0 ? string.Empty : body[(dot + 1)..].TrimEnd('0');
+        if (integer.Length == 0) integer = "0";
+        var sign = s.StartsWith('-') && (integer != "0" || fraction.Length > 0) ? "-" : string.Empty;
+        return sign + integer + (fraction.Length == 0 ? string.Empty : "." + fraction);
+    }
+
+    /// <summary>
+    /// inet text as PostgreSQL's output function writes it: a host address without its full-length mask
+    /// (<c>10.0.0.1/32</c> → <c>10.0.0.1</c>, <c>::1/128</c> → <c>::1</c>). A cast to text keeps the mask, the
+    /// output function (which the change stream carries) drops it: one value, two spellings.
+    /// </summary>
+    public static string Inet(string text) =>
+        text.EndsWith("/32", StringComparison.Ordinal) && !text.Contains(':', StringComparison.Ordinal) ? text[..^3]
+        : text.EndsWith("/128", StringComparison.Ordinal) && text.Contains(':', StringComparison.Ordinal) ? text[..^4]
+        : text;
+
+    /// <summary>PostgreSQL money text in a C-locale session (<c>-$1,234.56</c>) as a plain decimal (<c>-1234.56</c>).</summary>
+    public static string Money(string text) => text.Replace("$", string.Empty, StringComparison.Ordinal).Replace(",", string.Empty, StringComparison.Ordinal).Trim();
+
+    /// <summary><c>12:34:56.5+05:30</c> → <c>12:34:56.5</c>: timetz's time without its offset.</summary>
+    public static string TimeOfTimeTz(string text)
+    {
+        var cut = text.IndexOfAny(['+', '-'], 1);
+        return cut < 0 ? text : text[..cut];
+    }
+
     /// <summary>An unsigned integer as a bit string of exactly <paramref name="width"/> digits, most significant first.</summary>
     public static string Bits(ulong value, int width) => Convert.ToString(unchecked((long)value), 2).PadLeft(width, '0');
 

@@ -124,9 +124,13 @@ public sealed class CheckerGrain(
     /// </summary>
     private static List<string> LossyColumns(EngineKind source, EngineKind dest, List<PreparedTable> prepared)
     {
-        if (!source.IsMySqlFamily() || dest != EngineKind.PostgreSql) return [];
+        Func<Engine.Schema.ColumnSchema, Engine.Mapping.MappedType>? map =
+            source.IsMySqlFamily() && dest == EngineKind.PostgreSql ? Engine.Mapping.TypeMapping.ToPostgreSql
+            : source == EngineKind.PostgreSql && dest.IsMySqlFamily() ? Engine.Mapping.TypeMapping.ToMySql
+            : null;
+        if (map is null) return [];
         return prepared.Where(p => p.Error is null && !p.Skipped)
-            .SelectMany(p => Engine.Mapping.TypeMapping.Lossy(p.Mapping.Source, Engine.Mapping.TypeMapping.ToPostgreSql))
+            .SelectMany(p => Engine.Mapping.TypeMapping.Lossy(p.Mapping.Source, map))
             .Select(line => "type mapping: " + line).ToList();
     }
 

@@ -35,7 +35,23 @@ public sealed class LoadDataStream : Stream
     /// <summary>Rows serialized so far.</summary>
     public long Rows { get; private set; }
 
+    /// <summary>
+    /// What failed while producing rows (a source error, a value refused by name): the driver reports only that
+    /// LOAD DATA failed, so the writer rethrows this instead.
+    /// </summary>
+    public Exception? Failure { get; private set; }
+
     public override async ValueTask<int> ReadAsync(Memory<byte> destination, CancellationToken cancellationToken = default)
+    {
+        try { return await FillAsync(destination).ConfigureAwait(false); }
+        catch (Exception e)
+        {
+            Failure ??= e;
+            throw;
+        }
+    }
+
+    private async ValueTask<int> FillAsync(Memory<byte> destination)
     {
         while (_buffer.WrittenCount - _consumed == 0 && !_done)
         {

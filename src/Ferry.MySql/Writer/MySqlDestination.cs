@@ -24,7 +24,9 @@ namespace Ferry.MySql.Writer;
 /// the precheck warns about such tables), updates and deletes match every column with
 /// <c>&lt;=&gt;</c> and touch one row (<c>LIMIT 1</c>), as duplicates are indistinguishable.
 /// </remarks>
-public sealed partial class MySqlDestination(ConnectionInfo connection) : IDestination
+/// <param name="fromPostgreSql">Set when the source is PostgreSQL: tables get MySQL types by the cross-engine type table
+/// and every value is converted on writing (bulk, apply and corrections alike).</param>
+public sealed partial class MySqlDestination(ConnectionInfo connection, PostgreSqlToMySqlMapper? fromPostgreSql = null) : IDestination
 {
     public const string CheckpointDatabase = "__ferry";
     public const string CheckpointTable = "ferry_checkpoint";
@@ -44,6 +46,18 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
         var source = mapping.Source;
         var target = mapping.Target;
         string ddl;
+        if (fromPostgreSql is not null)
+        {
+            // PostgreSQL compares text by a deterministic collation: two different strings are never equal, so keys
+            // 'a' and 'A' are distinct rows. A _ci MySQL collation would merge them (a duplicate-key error, or REPLACE
+            // silently dropping one), so every text column gets utf8mb4_bin, which compares by code point.
+            ddl = BuildCreateTable(fromPostgreSql.Shape(source), target) + " COLLATE=utf8mb4_bin";
+            await using var pc = await OpenAsync(ct).ConfigureAwait(false);
+            var pgDb = "CREATE DATABASE IF NOT EXISTS " + MySqlIdentifier.Quote(target.Database) + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
+            await ExecuteAsync(pc, null, pgDb, ct).ConfigureAwait(false);
+            await ExecuteAsync(pc, null, ddl, ct).ConfigureAwait(false);
+            return pgDb + ";\n" + ddl + ";";
+        }
         if (ColumnSubset.CreateStatementOf(mapping) is { } full)
         {
             // Foreign keys and CHECKs come after the data (DeferredConstraints); the rest in the destination's dialect.
@@ -68,7 +82,8 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
 
     public IReadOnlyList<DeferredConstraint> DeferredConstraints(TableMapping mapping, Func<TableName, TableName> target)
     {
-        if (ColumnSubset.CreateStatementOf(mapping) is not { } create) return [];
+        // a PostgreSQL source's DDL is not MySQL's: its constraints are not carried over (the key is)
+        if (fromPostgreSql is not null || ColumnSubset.CreateStatementOf(mapping) is not { } create) return [];
         return TableConstraints.Split(create).Constraints
             .Select(c => new DeferredConstraint(c.Name, c.Kind, TableConstraints.AddStatement(c, mapping.Source.Name, mapping.Target, target)))
             .ToList();
@@ -120,7 +135,7 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
 
     public async Task<string?> CreateSecondaryIndexesAsync(TableMapping mapping, CancellationToken ct)
     {
-        if (ColumnSubset.CreateStatementOf(mapping) is not { } create) return null;
+        if (fromPostgreSql is not null || ColumnSubset.CreateStatementOf(mapping) is not { } create) return null;
         var wanted = SecondaryIndexes.Of(create);
         if (wanted.Count == 0) return null;
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
@@ -143,6 +158,15 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
 
     public string CorrectionStatement(TableMapping mapping, object?[] key, object?[]? sourceRow)
     {
+        if (fromPostgreSql is not null)
+        {
+            var original = mapping.Source;
+            var keyColumns = original.Key.Count == 0 ? WritableColumns(original).Select(i => original.Columns[i]).ToList()
+                : original.Key.Select(k => original.Columns[original.IndexOf(k)]).ToList();
+            key = key.Select((v, i) => fromPostgreSql.Value(original, keyColumns[i], v)).ToArray();
+            sourceRow = sourceRow is null ? null : fromPostgreSql.Row(original, sourceRow);
+            mapping = mapping with { Source = fromPostgreSql.Shape(original) };
+        }
         var target = MySqlIdentifier.Quote(mapping.Target);
         var table = mapping.Source;
         if (table.Key.Count == 0)
@@ -189,6 +213,12 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
     {
         // MySqlBulkCopy would be the obvious choice, but it refuses YEAR columns and formats TIME/BIT its
         // own way; MySqlBulkLoader is the same LOAD DATA LOCAL path with Ferry's own field encoding.
+        if (fromPostgreSql is not null)
+        {
+            var original = mapping.Source;
+            rows = Converted(rows, original, fromPostgreSql, ct);
+            mapping = mapping with { Source = fromPostgreSql.Shape(original) };
+        }
         var columns = WritableColumns(mapping.Source);
         var fields = new LoadDataStream.Field[columns.Length];
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
@@ -229,7 +259,11 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
 
         await using var stream = new LoadDataStream(rows, columns, fields, ct);
         loader.SourceStream = stream;
-        await loader.LoadAsync(ct).ConfigureAwait(false);
+        try { await loader.LoadAsync(ct).ConfigureAwait(false); }
+        catch (Exception e) when (stream.Failure is { } failure && !ReferenceEquals(e, failure))
+        {
+            System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(failure);
+        }
 
         // LOAD DATA LOCAL downgrades conversion errors to warnings; any warning means a value did not land exactly
         var warnings = new List<string>();
@@ -242,6 +276,28 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
             throw new FerryException("writer.bulk_load_lossy",
                 $"Bulk load into {mapping.Target} reported {warningCount} warning(s): {string.Join("; ", warnings)}");
         return stream.Rows;
+    }
+
+    private static async IAsyncEnumerable<object?[]> Converted(IAsyncEnumerable<object?[]> rows, TableSchema table, PostgreSqlToMySqlMapper mapper,
+        [System.Runtime.CompilerServices.EnumeratorCancellation] CancellationToken ct)
+    {
+        await foreach (var row in rows.WithCancellation(ct).ConfigureAwait(false)) yield return mapper.Row(table, row);
+    }
+
+    /// <summary>Operations on a PostgreSQL table with values converted and the table described as MySQL's.</summary>
+    private static List<ChangeOps.Op> Converted(List<ChangeOps.Op> ops, PostgreSqlToMySqlMapper mapper)
+    {
+        var shaped = new Dictionary<TableMapping, TableMapping>(ReferenceEqualityComparer.Instance);
+        return ops.Select(op =>
+        {
+            var table = op.Mapping.Source;
+            if (!shaped.TryGetValue(op.Mapping, out var mapping))
+                shaped[op.Mapping] = mapping = op.Mapping with { Source = mapper.Shape(table) };
+            var values = op.Kind == ChangeOps.Kind.DeleteByKey
+                ? op.Values.Select((v, i) => mapper.Value(table, table.Columns[table.IndexOf(table.Key[i])], v)).ToArray()
+                : mapper.Row(table, op.Values);
+            return new ChangeOps.Op(op.Kind, mapping, values, op.After is null ? null : mapper.Row(table, op.After));
+        }).ToList();
     }
 
     private static bool IsBinary(ColumnSchema col) =>
@@ -498,6 +554,7 @@ public sealed partial class MySqlDestination(ConnectionInfo connection) : IDesti
         string stream, LogPosition checkpoint, CancellationToken ct)
     {
         var ops = ChangeOps.From(transactions, map);
+        if (fromPostgreSql is not null) ops = Converted(ops, fromPostgreSql);
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await EnsureCheckpointTableAsync(c, ct).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
