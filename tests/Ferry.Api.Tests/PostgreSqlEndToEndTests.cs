@@ -20,7 +20,7 @@ public sealed class PostgreSqlEndToEndTests : IAsyncLifetime
 
     public async Task InitializeAsync()
     {
-        await ExecAsync(TestServers.PgSource, $"""
+        await PgSql.ExecAsync(TestServers.PgSource, $"""
             CREATE SCHEMA "{_schema}";
             SET search_path = "{_schema}";
             CREATE TABLE items (
@@ -49,8 +49,8 @@ public sealed class PostgreSqlEndToEndTests : IAsyncLifetime
     {
         _api?.Dispose();
         await _node.DisposeAsync();
-        await ExecAsync(TestServers.PgSource, $"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE");
-        await ExecAsync(TestServers.PgDest, $"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE");
+        await PgSql.ExecAsync(TestServers.PgSource, $"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE");
+        await PgSql.ExecAsync(TestServers.PgDest, $"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE");
     }
 
     private async Task<string> DataSourceAsync(string name, string cs)
@@ -73,10 +73,10 @@ public sealed class PostgreSqlEndToEndTests : IAsyncLifetime
         var project = await scenario.WaitAsync(id, p => Scenario.Status(Scenario.Stage(p, "incremental")) == "Monitoring", TimeSpan.FromMinutes(3), "incremental");
         Assert.Equal(5001, Scenario.Stage(project, "full")["migratedRows"]!.GetValue<long>());
         var slot = PgReplicationNames.For($"{id}/forward");
-        Assert.Equal(1L, await ScalarAsync(TestServers.PgSource, $"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'"));
+        Assert.Equal(1L, await PgSql.ScalarAsync(TestServers.PgSource, $"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'"));
         await AssertConvergesAsync(TimeSpan.Zero);
 
-        await ExecAsync(TestServers.PgSource, $"""
+        await PgSql.ExecAsync(TestServers.PgSource, $"""
             SET search_path = "{_schema}";
             INSERT INTO items (id, t, jb, big) VALUES (9001, 'new', jsonb_build_object('new', true), repeat('x', 100000));
             -- the big (TOASTed) value is not touched: the change carries no value for it, and it must stay
@@ -90,7 +90,7 @@ public sealed class PostgreSqlEndToEndTests : IAsyncLifetime
             COMMIT;
             """);
         await AssertConvergesAsync(TimeSpan.FromSeconds(60));
-        Assert.Equal(0L, await ScalarAsync(TestServers.PgDest, $"SELECT count(*) FROM \"{_schema}\".items WHERE id % 50 = 0 AND big IS NULL AND id BETWEEN 1 AND 3000"));
+        Assert.Equal(0L, await PgSql.ScalarAsync(TestServers.PgDest, $"SELECT count(*) FROM \"{_schema}\".items WHERE id % 50 = 0 AND big IS NULL AND id BETWEEN 1 AND 3000"));
         var verified = await scenario.WaitAsync(id, p => Scenario.Status(Scenario.Stage(p, "verify")) == "Completed", TimeSpan.FromMinutes(2), "verify");
         Assert.Equal(2, Scenario.Stage(verified, "verify")["consistentTables"]!.GetValue<int>());
 
@@ -98,10 +98,10 @@ public sealed class PostgreSqlEndToEndTests : IAsyncLifetime
         var warnings = (await _api.GetOkAsync($"/api/v1/projects/{id}/events?limit=1000"))["items"]!.AsArray()
             .Where(e => e!["type"]!.GetValue<string>() == "release-warning").Select(e => e!["message"]!.GetValue<string>()).ToList();
         Assert.Empty(warnings);
-        var left = await ScalarAsync(TestServers.PgSource, $"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'");
-        Assert.True(0L.Equals(left), $"slot {slot} still there: active {await ScalarAsync(TestServers.PgSource, $"SELECT active::text || ' ' || coalesce(active_pid, 0) FROM pg_replication_slots WHERE slot_name = '{slot}'")}\n" +
+        var left = await PgSql.ScalarAsync(TestServers.PgSource, $"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{slot}'");
+        Assert.True(0L.Equals(left), $"slot {slot} still there: active {await PgSql.ScalarAsync(TestServers.PgSource, $"SELECT active::text || ' ' || coalesce(active_pid, 0) FROM pg_replication_slots WHERE slot_name = '{slot}'")}\n" +
             string.Join("\n", _node.Log.Split('\n').Where(l => l.Contains("fail", StringComparison.OrdinalIgnoreCase) || l.Contains("rror")).TakeLast(20)));
-        Assert.Equal(0L, await ScalarAsync(TestServers.PgSource, $"SELECT count(*) FROM pg_publication WHERE pubname = '{slot}'"));
+        Assert.Equal(0L, await PgSql.ScalarAsync(TestServers.PgSource, $"SELECT count(*) FROM pg_publication WHERE pubname = '{slot}'"));
     }
 
     [Fact]
@@ -124,7 +124,7 @@ public sealed class PostgreSqlEndToEndTests : IAsyncLifetime
         await scenario.WaitAsync(id, p => Scenario.Status(Scenario.Stage(p, "incremental")) == "Monitoring", TimeSpan.FromMinutes(3), "incremental");
         const string where = "amount >= 1000";
         await AssertFilteredAsync(where, TimeSpan.Zero);
-        await ExecAsync(TestServers.PgSource, $"""
+        await PgSql.ExecAsync(TestServers.PgSource, $"""
             SET search_path = "{_schema}";
             UPDATE orders SET amount = 5 WHERE no BETWEEN 1000 AND 1100;        -- leave the filter (no old row is logged)
             UPDATE orders SET amount = 5000 WHERE no BETWEEN 10 AND 60;         -- enter it
@@ -141,8 +141,8 @@ public sealed class PostgreSqlEndToEndTests : IAsyncLifetime
         var deadline = DateTime.UtcNow + timeout;
         while (true)
         {
-            var expected = await RowsAsync(TestServers.PgSource, "orders", "customer, no", where);
-            var actual = await RowsAsync(TestServers.PgDest, "orders", "customer, no");
+            var expected = await PgSql.RowsAsync(TestServers.PgSource, _schema, "orders", "customer, no", where);
+            var actual = await PgSql.RowsAsync(TestServers.PgDest, _schema, "orders", "customer, no");
             if (expected.SequenceEqual(actual)) return;
             if (DateTime.UtcNow > deadline)
                 Assert.Fail($"orders: expected {expected.Count} rows, destination {actual.Count}; {expected.Except(actual).FirstOrDefault()} / {actual.Except(expected).FirstOrDefault()}");
@@ -157,8 +157,8 @@ public sealed class PostgreSqlEndToEndTests : IAsyncLifetime
         {
             while (true)
             {
-                var expected = await RowsAsync(TestServers.PgSource, table, order);
-                var actual = await RowsAsync(TestServers.PgDest, table, order);
+                var expected = await PgSql.RowsAsync(TestServers.PgSource, _schema, table, order);
+                var actual = await PgSql.RowsAsync(TestServers.PgDest, _schema, table, order);
                 if (expected.SequenceEqual(actual)) break;
                 if (DateTime.UtcNow > deadline)
                     Assert.Fail($"{table}: source {expected.Count} rows, destination {actual.Count}; first difference: " +
@@ -166,35 +166,5 @@ public sealed class PostgreSqlEndToEndTests : IAsyncLifetime
                 await Task.Delay(250);
             }
         }
-    }
-
-    /// <summary>Every row as the server's own JSON text, in a session with fixed settings: independent of Ferry's readers.</summary>
-    private async Task<List<string>> RowsAsync(string cs, string table, string order, string? where = null)
-    {
-        await using var c = new NpgsqlConnection(cs);
-        await c.OpenAsync();
-        await using (var set = new NpgsqlCommand("SET TimeZone = 'UTC'; SET DateStyle = 'ISO, YMD'; SET IntervalStyle = 'postgres'; SET extra_float_digits = 3", c))
-            await set.ExecuteNonQueryAsync();
-        await using var cmd = new NpgsqlCommand($"SELECT row_to_json(__row)::text FROM \"{_schema}\".\"{table}\" __row{(where is null ? "" : " WHERE " + where)} ORDER BY {order}", c);
-        await using var rd = await cmd.ExecuteReaderAsync();
-        var rows = new List<string>();
-        while (await rd.ReadAsync()) rows.Add(rd.GetString(0));
-        return rows;
-    }
-
-    private static async Task ExecAsync(string cs, string sql)
-    {
-        await using var c = new NpgsqlConnection(cs);
-        await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, c);
-        await cmd.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<object?> ScalarAsync(string cs, string sql)
-    {
-        await using var c = new NpgsqlConnection(cs);
-        await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, c);
-        return await cmd.ExecuteScalarAsync();
     }
 }

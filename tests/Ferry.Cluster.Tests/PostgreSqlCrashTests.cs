@@ -16,7 +16,7 @@ public sealed class PostgreSqlCrashTests : IAsyncLifetime
     private readonly string _schema = TestServers.UniqueName("pgcrash").ToLowerInvariant();
     private readonly FerryNode _node = new(FerryNode.NewMetadataDatabase(), "crash-admin-" + Guid.NewGuid().ToString("N"));
 
-    public Task InitializeAsync() => ExecAsync(TestServers.PgSource, $"""
+    public Task InitializeAsync() => PgSql.ExecAsync(TestServers.PgSource, $"""
         CREATE SCHEMA "{_schema}";
         CREATE TABLE "{_schema}".accounts (id int PRIMARY KEY, balance numeric(14,2) NOT NULL, touched int NOT NULL);
         INSERT INTO "{_schema}".accounts SELECT g, 100, 0 FROM generate_series(1, 20000) g;
@@ -26,8 +26,8 @@ public sealed class PostgreSqlCrashTests : IAsyncLifetime
     public async Task DisposeAsync()
     {
         await _node.DisposeAsync();
-        await ExecAsync(TestServers.PgSource, $"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE");
-        await ExecAsync(TestServers.PgDest, $"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE");
+        await PgSql.ExecAsync(TestServers.PgSource, $"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE");
+        await PgSql.ExecAsync(TestServers.PgDest, $"DROP SCHEMA IF EXISTS \"{_schema}\" CASCADE");
     }
 
     [Fact]
@@ -65,8 +65,8 @@ public sealed class PostgreSqlCrashTests : IAsyncLifetime
             var deadline = DateTime.UtcNow + TimeSpan.FromSeconds(90);
             while (true)
             {
-                var expected = await RowsAsync(TestServers.PgSource, table, order);
-                var actual = await RowsAsync(TestServers.PgDest, table, order);
+                var expected = await PgSql.RowsAsync(TestServers.PgSource, _schema, table, order);
+                var actual = await PgSql.RowsAsync(TestServers.PgDest, _schema, table, order);
                 if (expected.SequenceEqual(actual)) break;
                 if (DateTime.UtcNow > deadline)
                     Assert.Fail($"{table}: source {expected.Count} rows, destination {actual.Count}: {expected.Except(actual).FirstOrDefault()} / {actual.Except(expected).FirstOrDefault()}");
@@ -75,7 +75,7 @@ public sealed class PostgreSqlCrashTests : IAsyncLifetime
         }
         Assert.Equal("Running", Scenario.Status(await scenario.GetProjectAsync(id)));
         await api.PostOkAsync($"/api/v1/projects/{id}/release");
-        Assert.Equal(0L, await ScalarAsync(TestServers.PgSource,
+        Assert.Equal(0L, await PgSql.ScalarAsync(TestServers.PgSource,
             $"SELECT count(*) FROM pg_replication_slots WHERE slot_name = '{PgReplicationNames.For($"{id}/forward")}'"));
     }
 
@@ -99,32 +99,5 @@ public sealed class PostgreSqlCrashTests : IAsyncLifetime
             await Task.Delay(5, CancellationToken.None);
         }
         return count;
-    }
-
-    private async Task<List<string>> RowsAsync(string cs, string table, string order)
-    {
-        await using var c = new NpgsqlConnection(cs);
-        await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand($"SELECT row_to_json(__row)::text FROM \"{_schema}\".\"{table}\" __row ORDER BY {order}", c);
-        await using var r = await cmd.ExecuteReaderAsync();
-        var rows = new List<string>();
-        while (await r.ReadAsync()) rows.Add(r.GetString(0));
-        return rows;
-    }
-
-    private static async Task ExecAsync(string cs, string sql)
-    {
-        await using var c = new NpgsqlConnection(cs);
-        await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, c);
-        await cmd.ExecuteNonQueryAsync();
-    }
-
-    private static async Task<object?> ScalarAsync(string cs, string sql)
-    {
-        await using var c = new NpgsqlConnection(cs);
-        await c.OpenAsync();
-        await using var cmd = new NpgsqlCommand(sql, c);
-        return await cmd.ExecuteScalarAsync();
     }
 }
