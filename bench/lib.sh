@@ -142,12 +142,13 @@ run_all() {
 }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2)}'; }
 spread() { tr ' ' '\n' | grep . | sort -g | awk 'NR==1 {lo=$1} {hi=$1} END {printf "%.2f–%.2f", lo, hi}'; }
-# report ROWS [UNIT-LABEL]: a Markdown table of median, spread, rows/s and Ferry's speed-up over each
-# tool (the tool's median over Ferry's; without a ferry tool, over the first tool's).
+# report COUNT [RATE-LABEL]: a Markdown table of median, spread, COUNT / median (column RATE-LABEL,
+# default rows/s) and Ferry's speed-up over each tool (the tool's median over Ferry's; without a ferry
+# tool, over the first tool's).
 report() {
-  local rows=$1 base tool m first=${TOOLS%% *}
+  local rows=$1 label=${2:-rows/s} base tool m first=${TOOLS%% *}
   [[ -n ${times[ferry]:-} ]] && base=$(median <<<"${times[ferry]}") || base=$(median <<<"${times[$first]}")
-  echo "| tool | median s | spread s | rows/s | Ferry speed-up |"
+  echo "| tool | median s | spread s | $label | Ferry speed-up |"
   echo "| --- | --- | --- | --- | --- |"
   for tool in $TOOLS; do
     m=$(median <<<"${times[$tool]}")
