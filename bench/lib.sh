@@ -141,7 +141,8 @@ run_all() {
   done
 }
 median() { tr ' ' '\n' | grep . | sort -g | awk '{a[NR]=$1} END {print (NR % 2 ? a[(NR+1)/2] : (a[NR/2] + a[NR/2+1]) / 2)}'; }
-spread() { tr ' ' '\n' | grep . | sort -g | awk 'NR==1 {lo=$1} {hi=$1} END {printf "%.2f–%.2f", lo, hi}'; }
+# spread [DECIMALS]: lowest–highest of the values on stdin (default 2 decimals).
+spread() { tr ' ' '\n' | grep . | sort -g | awk -v d="${1:-2}" 'NR==1 {lo=$1} {hi=$1} END {printf "%." d "f–%." d "f", lo, hi}'; }
 # report COUNT [RATE-LABEL]: a Markdown table of median, spread, COUNT / median (column RATE-LABEL,
 # default rows/s) and Ferry's speed-up over each tool (the tool's median over Ferry's; without a ferry
 # tool, over the first tool's).
