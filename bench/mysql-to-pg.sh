@@ -59,6 +59,7 @@ run_pgloader() {
   local start; start=$(now)
   # Defaults but one cast: pgloader turns BIT(12) into a 16-bit string that PostgreSQL's bit(12)
   # refuses, so that column goes as bytea.
+  on_exit "rm -f '$work/pgloader.load'"   # it holds the password
   cat >"$work/pgloader.load" <<LOAD
 LOAD DATABASE
   FROM mysql://root:$FERRY_DB_PASSWORD@127.0.0.1:$FERRY_MARIADB_SOURCE_PORT/$SB_DB
