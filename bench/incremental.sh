@@ -92,6 +92,7 @@ replica_wait() {
 }
 
 mariadb-dump "${SRC[@]}" --single-transaction --master-data=1 --databases "$INC_DB" >"$work/inc-dump.sql"
+on_exit "rm -f '$work/inc-dump.sql'"
 for tool in $TOOLS; do [[ $tool == replica* ]] && replica_up "$tool" "${tool#replica}"; done
 
 # --- Ferry ---------------------------------------------------------------------------------------
