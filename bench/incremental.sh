@@ -177,6 +177,6 @@ names=([ferry]='Ferry (paused project resumed)' [replica0]='MariaDB replica, sla
 echo
 echo "Incremental catch-up MariaDB → MariaDB, sysbench oltp_write_only backlog of ${BACKLOG_SECONDS} s ($tx transactions median, $SB_THREADS threads, $INC_TABLES × $INC_ROWS rows), $RUNS runs, $(nproc) cores ($(date -u +%F))"
 echo
-report "$tx" "backlog tx/s"
+report "$tx" "applied tx/s"
 echo
 [[ -n ${node:-} ]] && echo "Ferry node peak RSS: $(node_rss_mib) MiB"

@@ -38,6 +38,7 @@ check() {
 }
 
 node_start m2p-node
+on_exit "rm -f '$work/pgloader.load'"   # run_pgloader writes it, with the password
 fresh "${dest_db}_ferry"
 source_id=$(datasource bench-source mariadb "$FERRY_MARIADB_SOURCE_PORT" root)
 dest_id=$(datasource bench-dest postgresql "$FERRY_PG_DEST_PORT" postgres "${dest_db}_ferry")
@@ -59,7 +60,6 @@ run_pgloader() {
   local start; start=$(now)
   # Defaults but one cast: pgloader turns BIT(12) into a 16-bit string that PostgreSQL's bit(12)
   # refuses, so that column goes as bytea.
-  on_exit "rm -f '$work/pgloader.load'"   # it holds the password
   cat >"$work/pgloader.load" <<LOAD
 LOAD DATABASE
   FROM mysql://root:$FERRY_DB_PASSWORD@127.0.0.1:$FERRY_MARIADB_SOURCE_PORT/$SB_DB
