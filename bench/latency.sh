@@ -59,8 +59,9 @@ echo "Ferry: project $project streaming $LAT_DB.probe into $dest_db; trigger on 
 pct() { awk -v p="$1" '{a[NR]=$1} END {i=int(NR*p/100 + 0.999999); if (i < 1) i = 1; if (i > NR) i = NR; print a[i]}' "$2"; }
 declare -a p50s p99s maxs
 for r in $(seq 1 "$RUNS"); do
+  # set directly on the destination: every change of this run is applied after it (the last run's end
+  # marker has arrived)
   my_dst "$seen_db" -e "UPDATE current_run SET run = $r"
-  sleep 1   # the run number reaches the destination before the run's first change does
   begin=$(my_src -N -e "SELECT UNIX_TIMESTAMP(NOW(6))")
   out=$(sysbench --db-driver=mysql --mysql-host=127.0.0.1 --mysql-port="$FERRY_MARIADB_SOURCE_PORT" --mysql-user=root \
     --mysql-password="$FERRY_DB_PASSWORD" --mysql-db="$LAT_DB" --threads=4 --rate="$RATE" --time="$DURATION" --report-interval=0 \
