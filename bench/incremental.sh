@@ -179,4 +179,4 @@ echo "Incremental catch-up MariaDB → MariaDB, sysbench oltp_write_only backlog
 echo
 report "$tx" "applied tx/s"
 echo
-[[ -n ${node:-} ]] && echo "Ferry node peak RSS: $(node_rss_mib) MiB"
+if [[ -n ${node:-} ]]; then echo "Ferry node peak RSS: $(node_rss_mib) MiB"; fi
