@@ -49,8 +49,8 @@ public static class SqlTranslator
         "intersect", "except", "current_date", "current_timestamp", "localtimestamp", "current_user", "session_user", "user",
     };
 
-    /// <summary>Types a PostgreSQL literal may be cast to harmlessly (the literal means the same in MySQL).</summary>
-    private static readonly HashSet<string> HarmlessLiteralCasts = new(StringComparer.OrdinalIgnoreCase)
+    /// <summary>Types a PostgreSQL value may be cast to without changing what MySQL's comparison of it means.</summary>
+    private static readonly HashSet<string> HarmlessCasts = new(StringComparer.OrdinalIgnoreCase)
     {
         "text", "character varying", "varchar", "bpchar", "character", "integer", "bigint", "smallint", "numeric",
     };
@@ -176,20 +176,30 @@ public static class SqlTranslator
                             break;
                         case "::" when fromPostgreSql:
                         {
-                            // the type: words (character varying), maybe a modifier and []
+                            // the type: words (character varying), maybe qualified (a user type), maybe a modifier or []
                             var j = Next(tokens, i);
                             var type = new List<string>();
-                            while (j < tokens.Count && tokens[j].Kind is K.Word)
+                            var qualified = false;
+                            while (j < tokens.Count && tokens[j].Kind is K.Word or K.Ident)
                             {
-                                type.Add(tokens[j].Text.ToLowerInvariant());
+                                type.Add(NameOf(tokens[j]));
                                 var k = Next(tokens, j);
-                                if (k < tokens.Count && tokens[k].Kind == K.Word && tokens[k].Text.Equals("varying", StringComparison.OrdinalIgnoreCase)) { j = k; continue; }
+                                if (k < tokens.Count && tokens[k].Kind == K.Word && tokens[k].Text.ToLowerInvariant() is "varying" or "precision") { j = k; type.Add(tokens[k].Text.ToLowerInvariant()); break; }
+                                if (k < tokens.Count && tokens[k].Text == "." && Next(tokens, k) is var w && w < tokens.Count && tokens[w].Kind is K.Word or K.Ident)
+                                {
+                                    qualified = true;
+                                    j = w;
+                                    type.Add(NameOf(tokens[w]));
+                                }
                                 break;
                             }
-                            var typeName = string.Join(" ", type);
-                            var end = j + 1;
-                            if (!lastWasLiteral || !HarmlessLiteralCasts.Contains(typeName) ||
-                                (end < tokens.Count && tokens[end].Text is "(" or "["))
+                            var typeName = string.Join(qualified ? "." : " ", type);
+                            var after = Next(tokens, j);
+                            var modified = after < tokens.Count && tokens[after].Text is "(" or "[";
+                            // Casts between the integer types, to numeric, between the text types, and of a literal to a user
+                            // type (an enum label) change nothing MySQL's comparisons see; any other cast could.
+                            var harmless = !modified && (HarmlessCasts.Contains(typeName) || (qualified && lastWasLiteral));
+                            if (!harmless)
                                 return new Result(null, $"the cast ::{(typeName.Length == 0 ? "?" : typeName)} has no safe MySQL equivalent");
                             i = j;
                             continue;
