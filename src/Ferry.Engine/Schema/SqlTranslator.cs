@@ -166,13 +166,13 @@ public static class SqlTranslator
                             sb.Append(t.Text);
                             break;
                         case "<=>" when !fromPostgreSql:
-                            sb.Append(" IS NOT DISTINCT FROM ");
+                            Spaced(sb, " IS NOT DISTINCT FROM ");
                             break;
                         case "~~" when fromPostgreSql:
-                            sb.Append(" LIKE ");
+                            Spaced(sb, " LIKE ");
                             break;
                         case "!~~" when fromPostgreSql:
-                            sb.Append(" NOT LIKE ");
+                            Spaced(sb, " NOT LIKE ");
                             break;
                         case "::" when fromPostgreSql:
                         {
@@ -273,6 +273,13 @@ public static class SqlTranslator
         return new Result(sb.ToString().Trim(), null);
     }
 
+    /// <summary>Appends an operator written as words, with exactly one space on either side.</summary>
+    private static void Spaced(StringBuilder sb, string words)
+    {
+        if (sb.Length > 0 && sb[^1] == ' ') sb.Length--;
+        sb.Append(words);
+    }
+
     /// <summary>PostgreSQL prints <c>x IN ('a', 'b')</c> as <c>x = ANY (ARRAY['a', 'b'])</c>: back to IN (and <c>&lt;&gt; ALL</c> to NOT IN).</summary>
     private static List<Tok> AnyArrayToIn(List<Tok> tokens)
     {
@@ -320,7 +327,7 @@ public static class SqlTranslator
         for (var i = 0; i < s.Length;)
         {
             var ch = s[i];
-            if (char.IsWhiteSpace(ch)) { var j = i; while (j < s.Length && char.IsWhiteSpace(s[j])) j++; list.Add(new(K.Space, " ")); i = j; continue; }
+            if (char.IsWhiteSpace(ch)) { var j = i; while (j < s.Length && char.IsWhiteSpace(s[j])) j++; list.Add(new(K.Space, s[i..j])); i = j; continue; }
             if (ch == '`')
             {
                 var (text, end) = Quoted(s, i, '`');
@@ -356,7 +363,7 @@ public static class SqlTranslator
         for (var i = 0; i < s.Length;)
         {
             var ch = s[i];
-            if (char.IsWhiteSpace(ch)) { var j = i; while (j < s.Length && char.IsWhiteSpace(s[j])) j++; list.Add(new(K.Space, " ")); i = j; continue; }
+            if (char.IsWhiteSpace(ch)) { var j = i; while (j < s.Length && char.IsWhiteSpace(s[j])) j++; list.Add(new(K.Space, s[i..j])); i = j; continue; }
             if (ch == '"')
             {
                 var (text, end) = Quoted(s, i, '"');

@@ -137,8 +137,11 @@ public sealed class CheckerGrain(
             : source == EngineKind.PostgreSql && dest.IsMySqlFamily() ? Engine.Mapping.TypeMapping.ToMySql
             : null;
         if (map is null) return [];
+        // PostgreSQL enums (ENUM with the same labels) and domains over a plain base type map by the table's own types
+        static Engine.Schema.TableSchema WithoutUserTypes(Engine.Schema.TableSchema t) => t.Types is not { Count: > 0 } ? t
+            : t with { Columns = t.Columns.Where(c => MySql.Writer.MySqlSchemaObjects.UserTypeColumn(t, c, x => x) is null).ToList() };
         return prepared.Where(p => p.Error is null && !p.Skipped)
-            .SelectMany(p => Engine.Mapping.TypeMapping.Lossy(p.Mapping.Source, map))
+            .SelectMany(p => Engine.Mapping.TypeMapping.Lossy(dest.IsMySqlFamily() ? WithoutUserTypes(p.Mapping.Source) : p.Mapping.Source, map))
             .Select(line => "type mapping: " + line).ToList();
     }
 
