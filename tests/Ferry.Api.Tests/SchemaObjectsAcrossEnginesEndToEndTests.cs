@@ -57,6 +57,8 @@ public sealed class SchemaObjectsAcrossEnginesEndToEndTests : IAsyncLifetime
     {
         await PgSql.ExecAsync(TestServers.PgSource, $"CREATE SCHEMA \"{_name}\"; SET search_path = \"{_name}\";\n" + PgSourceObjects + """
             CREATE INDEX child_lower ON child (lower(name)) WHERE name IS NOT NULL;
+            CREATE TABLE booking (id int PRIMARY KEY, during tsrange NOT NULL, CONSTRAINT booking_no_overlap EXCLUDE USING gist (during WITH &&));
+            INSERT INTO booking VALUES (1, '[2024-01-01, 2024-01-02)'), (2, '[2024-01-02, 2024-01-03)');
             """);
         var scenario = new Scenario(_api);
         var id = await StartAsync(await PgDataSourceAsync("pg-src", TestServers.PgSource), await PgDataSourceAsync("pg-dst", TestServers.PgDest));
@@ -68,6 +70,8 @@ public sealed class SchemaObjectsAcrossEnginesEndToEndTests : IAsyncLifetime
         Assert.Equal(["integer|CHECK ((VALUE > 0))"], await PgRowsAsync(dst,
             $"SELECT format_type(t.typbasetype, t.typtypmod), pg_get_constraintdef(c.oid) FROM pg_type t JOIN pg_namespace n ON n.oid = t.typnamespace JOIN pg_constraint c ON c.contypid = t.oid WHERE n.nspname = '{_name}' AND t.typname = 'posint'"));
         Assert.Equal([
+                $"booking_no_overlap|CREATE INDEX booking_no_overlap ON {_name}.booking USING gist (during)",
+                $"booking_pkey|CREATE UNIQUE INDEX booking_pkey ON {_name}.booking USING btree (id)",
                 $"child_lower|CREATE INDEX child_lower ON {_name}.child USING btree (lower((name)::text)) WHERE (name IS NOT NULL)",
                 $"child_name_created|CREATE UNIQUE INDEX child_name_created ON {_name}.child USING btree (name, created DESC)",
                 $"child_parent_created|CREATE INDEX child_parent_created ON {_name}.child USING btree (parent_id, created DESC)",
@@ -77,6 +81,8 @@ public sealed class SchemaObjectsAcrossEnginesEndToEndTests : IAsyncLifetime
             ],
             await PgRowsAsync(dst, $"SELECT indexname, indexdef FROM pg_indexes WHERE schemaname = '{_name}' ORDER BY 1"));
         Assert.Equal([
+                "booking|p|booking_pkey|PRIMARY KEY (id)",
+                "booking|x|booking_no_overlap|EXCLUDE USING gist (during WITH &&)",
                 "child|c|ck_qty|CHECK (((qty)::integer < 1000))",
                 $"child|f|child_parent_id_fkey|FOREIGN KEY (parent_id) REFERENCES {_name}.parent(id) ON DELETE CASCADE",
                 "child|p|child_pkey|PRIMARY KEY (id)",
@@ -86,7 +92,7 @@ public sealed class SchemaObjectsAcrossEnginesEndToEndTests : IAsyncLifetime
             await PgRowsAsync(dst, $"SELECT conrelid::regclass::text, contype, conname, pg_get_constraintdef(oid) FROM pg_constraint WHERE connamespace = '{_name}'::regnamespace AND conrelid <> 0 ORDER BY 1, 2, 3"
                 .Replace("conrelid::regclass::text", $"replace(conrelid::regclass::text, '{_name}.', '')", StringComparison.Ordinal)));
 
-        foreach (var table in new[] { "parent", "child" })
+        foreach (var table in new[] { "parent", "child", "booking" })
             Assert.Equal(await PgSql.RowsAsync(TestServers.PgSource, _name, table, "id"), await PgSql.RowsAsync(dst, _name, table, "id"));
         Assert.Equal(await PgRowsAsync(TestServers.PgSource, $"SELECT * FROM \"{_name}\".v_child ORDER BY id"), await PgRowsAsync(dst, $"SELECT * FROM \"{_name}\".v_child ORDER BY id"));
 
@@ -95,6 +101,7 @@ public sealed class SchemaObjectsAcrossEnginesEndToEndTests : IAsyncLifetime
         await AssertPgRefusedAsync(dst, $"INSERT INTO \"{_name}\".child VALUES (9002, 1, 5000, 'ok')", "23514");
         await AssertPgRefusedAsync(dst, $"INSERT INTO \"{_name}\".child VALUES (9003, 1, 0, 'ok')", "23514");
         await AssertPgRefusedAsync(dst, $"INSERT INTO \"{_name}\".child VALUES (9004, 1, 1, 'angry')", "22P02");
+        await AssertPgRefusedAsync(dst, $"INSERT INTO \"{_name}\".booking VALUES (3, '[2024-01-01 12:00, 2024-01-05)')", "23P01");
     }
 
     [Fact]
