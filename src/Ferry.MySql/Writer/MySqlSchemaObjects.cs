@@ -31,6 +31,9 @@ public static class MySqlSchemaObjects
         for (var depth = 0; type is not null && depth < 20; depth++)
         {
             notNull |= type.NotNull;
+            // MySQL strips trailing spaces from ENUM labels: such an enum would no longer hold its own values
+            if (type.Kind == "enum" && type.Labels.Any(l => l.Length == 0 || l.EndsWith(' ')))
+                return null;
             if (type.Kind == "enum")
                 return new ColumnSchema(column.Name, "enum", "enum(" + string.Join(",", type.Labels.Select(l => "'" + l.Replace("\\", "\\\\", StringComparison.Ordinal).Replace("'", "''", StringComparison.Ordinal) + "'")) + ")", column.IsNullable && !notNull);
             var baseType = type.BaseDataType ?? "";
@@ -59,9 +62,11 @@ public static class MySqlSchemaObjects
     }
 
     public static IReadOnlyList<string> TypeWarnings(TableSchema original, TableSchema shaped) =>
-        original.Columns.Where(c => TypeOf(original, c) is { Kind: "domain" } && shaped.Columns[original.IndexOf(c.Name)].DataType == "longtext" &&
-                                    c.ColumnType != "text")
-            .Select(c => $"column {c.Name} of {original.Name} has domain {c.DataType} over a type whose text is not loaded as is: it becomes LONGTEXT holding the text")
+        original.Columns.Where(c => TypeOf(original, c) is not null && shaped.Columns[original.IndexOf(c.Name)].DataType is not "enum" &&
+                                    UserTypeColumn(original, c, x => x) is null)
+            .Select(c => TypeOf(original, c)!.Kind == "domain"
+                ? $"column {c.Name} of {original.Name} has domain {c.DataType} over a type whose text is not loaded as is: it keeps its text ({shaped.Columns[original.IndexOf(c.Name)].ColumnType})"
+                : $"column {c.Name} of {original.Name} has enum {c.DataType} with a label MySQL's ENUM cannot hold (empty or ending in a space): it keeps its text ({shaped.Columns[original.IndexOf(c.Name)].ColumnType})")
             .ToList();
 
     /// <summary>Indexes over the shaped (MySQL-typed) table. TEXT/BLOB columns need a prefix in MySQL.</summary>
@@ -129,7 +134,12 @@ public static class MySqlSchemaObjects
         foreach (var col in source.Columns)
             foreach (var domain in Domains(source, col))
                 foreach (var check in domain.Checks ?? [])
-                    Check($"{col.Name}_{check.Name}", check.Expression, $"CHECK {check.Name} of domain {domain.QualifiedName} (column {col.Name} of {source.Name})",
+                    if (UserTypeColumn(source, col, x => x) is null)
+                        // the column keeps the domain's text: the condition would compare text, not the domain's values
+                        list.Add(new DeferredConstraint($"{col.Name}_{check.Name}", "check", $"CHECK {check.Expression}",
+                            $"CHECK {check.Name} of domain {domain.QualifiedName} (column {col.Name} of {source.Name}) would compare the column's text on MySQL, " +
+                            "not the domain's values: add it with your own DDL (retry with ddl) or skip it"));
+                    else Check($"{col.Name}_{check.Name}", check.Expression, $"CHECK {check.Name} of domain {domain.QualifiedName} (column {col.Name} of {source.Name})",
                         new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase) { ["value"] = col.Name });
         return list;
     }
