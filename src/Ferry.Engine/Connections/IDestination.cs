@@ -39,6 +39,12 @@ public interface IDestination
     /// </summary>
     IReadOnlyList<DeferredConstraint> DeferredConstraints(TableMapping mapping, Func<TableName, TableName> target) => [];
 
+    /// <summary>
+    /// What <see cref="CreateTableAsync"/> leaves out or changes of the source table's objects (an index type the
+    /// destination lacks, a prefix index over whole values, …), each naming the object: the project's warnings.
+    /// </summary>
+    IReadOnlyList<string> SchemaWarnings(TableMapping mapping) => [];
+
     /// <summary>Creates (or replaces) a view under <paramref name="target"/>, its query's table names mapped by <paramref name="rename"/> (null: unchanged). Returns the DDL it ran.</summary>
     Task<string> CreateViewAsync(ViewSchema view, TableName target, Func<TableName, TableName?> rename, CancellationToken ct) =>
         throw new Errors.FerryException("schema.views-unsupported", "this destination does not take views yet");

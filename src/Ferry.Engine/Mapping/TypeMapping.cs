@@ -27,7 +27,8 @@ namespace Ferry.Engine.Mapping;
 /// CHAR(n) / VARCHAR(n)              char(n) / varchar(n)       NUL characters cannot be stored in PostgreSQL text
 /// TINYTEXT … LONGTEXT               text
 /// BINARY, VARBINARY, BLOBs          bytea
-/// ENUM(…) / SET(…)                  text                       labels kept as text
+/// ENUM(…)                           text                       labels kept as text, held to them by a CHECK added after the copy
+/// SET(…)                            text                       comma-separated labels as text
 /// JSON                              jsonb                      key order and spacing are not kept (compared as JSON)
 /// GEOMETRY family                   bytea                      MySQL's internal format (SRID + WKB)
 ///
@@ -50,8 +51,9 @@ namespace Ferry.Engine.Mapping;
 /// money                             DECIMAL(19,2)              currency symbol and locale are dropped
 /// bit(n) / bit varying(n), n ≤ 64   BIT(n)                     longer: VARBINARY
 /// arrays, ranges, composite types   JSON                       as their JSON form
-/// enum types                        VARCHAR(255)               labels kept as text
-/// domains                           their base type
+/// enum types                        ENUM(same labels)          by the table's types (MySqlSchemaObjects); text if a label ends in a space
+/// domains                           their base type            when its text loads as is (integers, numeric, text, date), with the
+///                                                              domain's CHECKs on the column; else LONGTEXT holding the text
 /// </code>
 /// </summary>
 public static partial class TypeMapping
@@ -86,7 +88,7 @@ public static partial class TypeMapping
             "tinytext" or "text" or "mediumtext" or "longtext" when IsBinary(c) => new("bytea"),
             "tinytext" or "text" or "mediumtext" or "longtext" => new("text", "NUL characters cannot be stored in PostgreSQL text"),
             "binary" or "varbinary" or "tinyblob" or "blob" or "mediumblob" or "longblob" => new("bytea"),
-            "enum" => new("text", "ENUM becomes text holding its labels"),
+            "enum" => new("text", "ENUM becomes text holding its labels (a CHECK of the labels is added after the copy)"),
             "set" => new("text", "SET becomes text holding its comma-separated labels"),
             "json" => new("jsonb", "jsonb keeps neither key order nor spacing (verification compares the JSON values)"),
             "geometry" or "point" or "linestring" or "polygon" or "multipoint" or "multilinestring" or "multipolygon" or "geometrycollection"

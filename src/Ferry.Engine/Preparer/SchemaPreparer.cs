@@ -8,7 +8,9 @@ namespace Ferry.Engine.Preparer;
 /// <summary>Outcome of preparing one table: its mapping, the DDL run on the destination, or why it failed.</summary>
 /// <param name="Deferred">Its foreign keys and CHECK constraints, for after the data is in.</param>
 /// <param name="Skipped">An operator skipped it: Ferry did not create it.</param>
-public sealed record PreparedTable(TableMapping Mapping, string? Ddl, string? Error, IReadOnlyList<DeferredConstraint>? Deferred = null, bool Skipped = false);
+/// <param name="Warnings">Objects of the table the destination left out or changed (<see cref="IDestination.SchemaWarnings"/>).</param>
+public sealed record PreparedTable(TableMapping Mapping, string? Ddl, string? Error, IReadOnlyList<DeferredConstraint>? Deferred = null, bool Skipped = false,
+    IReadOnlyList<string>? Warnings = null);
 
 /// <summary>
 /// The schema stage: finds the source tables (and views) the object rules select and, when asked,
@@ -92,7 +94,7 @@ public sealed class SchemaPreparer(ISnapshotSource source, IDestination destinat
                         ddl = given;
                     }
                     else ddl = await destination.CreateTableAsync(mapping, ct, deferSecondaryIndexes);
-                    result = new PreparedTable(mapping, ddl, null, deferred);
+                    result = new PreparedTable(mapping, ddl, null, deferred, Warnings: given is null && !aggregated ? destination.SchemaWarnings(mapping) : null);
                 }
                 catch (Exception e) when (e is not OperationCanceledException)
                 {

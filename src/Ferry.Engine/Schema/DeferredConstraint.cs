@@ -7,5 +7,6 @@ namespace Ferry.Engine.Schema;
 /// </summary>
 /// <param name="Name">The constraint's name.</param>
 /// <param name="Kind"><c>foreignKey</c> or <c>check</c>.</param>
-/// <param name="Ddl">The statement that adds it to the destination table, names already mapped.</param>
-public sealed record DeferredConstraint(string Name, string Kind, string Ddl);
+/// <param name="Ddl">The statement that adds it to the destination table, names already mapped (with <paramref name="Error"/>: the source's own definition).</param>
+/// <param name="Error">Why Ferry could not write it for this destination (a condition in another engine's dialect it cannot translate safely): the object is reported Failed, for the operator's own DDL.</param>
+public sealed record DeferredConstraint(string Name, string Kind, string Ddl, string? Error = null);

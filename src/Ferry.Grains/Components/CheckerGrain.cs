@@ -80,14 +80,21 @@ public sealed class CheckerGrain(
                 Incremental = spec.Incremental && t.Mapping.Source.Key.Count == 0 ? StageStatus.Skipped : StageStatus.Pending,
             });
             foreach (var c in (t.Deferred ?? []).Where(c => !decisions.Removed.Contains($"{key}.{c.Name}")))
+            {
+                // a constraint Ferry could not write for this destination fails until the operator gives its DDL (retry) or skips it
+                var given = decisions.Ddl.TryGetValue($"{key}.{c.Name}", out var ddl) ? ddl : null;
+                var skipped = decisions.Skipped.Contains($"{key}.{c.Name}");
+                var failed = c.Error is not null && given is null && !skipped;
                 objects.Add(new SchemaObject
                 {
-                    Name = $"{key}.{c.Name}", Kind = c.Kind, Ddl = c.Ddl,
-                    Status = decisions.Skipped.Contains($"{key}.{c.Name}") ? StageStatus.Skipped : StageStatus.Pending,
+                    Name = $"{key}.{c.Name}", Kind = c.Kind, Ddl = given ?? c.Ddl,
+                    Status = skipped ? StageStatus.Skipped : failed ? StageStatus.Failed : StageStatus.Pending,
+                    Error = failed ? c.Error : null,
                     Detail = spec.Incremental
                         ? "added at switchover, once changes stop: rows arrive in chunks and out of order until then"
                         : "added after the full copy",
                 });
+            }
             await ReportAsync(spec, new ComponentReport { State = ComponentState.Running, Progress = 100.0 * done / Math.Max(1, names.Count) });
         }, ct, spec.DeferSecondaryIndexes);
         if (spec.CreateSchema)
@@ -113,7 +120,8 @@ public sealed class CheckerGrain(
         await ReportAsync(spec, new ComponentReport
         {
             State = ComponentState.Completed, Progress = 100, Tables = tables, SchemaObjects = objects,
-            Warnings = LossyColumns(src.Kind, dst.Kind, prepared),
+            Warnings = LossyColumns(src.Kind, dst.Kind, prepared)
+                .Concat(prepared.Where(p => p.Error is null).SelectMany(p => p.Warnings ?? []).Select(w => "schema: " + w)).ToList(),
         });
     }
 
@@ -129,8 +137,11 @@ public sealed class CheckerGrain(
             : source == EngineKind.PostgreSql && dest.IsMySqlFamily() ? Engine.Mapping.TypeMapping.ToMySql
             : null;
         if (map is null) return [];
+        // PostgreSQL enums (ENUM with the same labels) and domains over a plain base type map by the table's own types
+        static Engine.Schema.TableSchema WithoutUserTypes(Engine.Schema.TableSchema t) => t.Types is not { Count: > 0 } ? t
+            : t with { Columns = t.Columns.Where(c => MySql.Writer.MySqlSchemaObjects.UserTypeColumn(t, c, x => x) is null).ToList() };
         return prepared.Where(p => p.Error is null && !p.Skipped)
-            .SelectMany(p => Engine.Mapping.TypeMapping.Lossy(p.Mapping.Source, map))
+            .SelectMany(p => Engine.Mapping.TypeMapping.Lossy(dest.IsMySqlFamily() ? WithoutUserTypes(p.Mapping.Source) : p.Mapping.Source, map))
             .Select(line => "type mapping: " + line).ToList();
     }
 

@@ -201,9 +201,11 @@ public sealed class ProjectGrain(
 
     public Task<ProjectActionResult> RetrySchemaAsync(string name, string? ddl, string who) => SchemaDecisionAsync(name, who, "retry", o =>
     {
-        if (o.Kind is "foreignKey" or "check")
+        // a constraint the schema stage could not write for the destination takes the operator's DDL before it is done
+        if (o.Kind is "foreignKey" or "check" && (S.Prepared || o.Status != StageStatus.Failed))
             return "a held-back constraint is added at switchover (or after the copy); skip or remove it instead";
         if (ddl is not null) S.SchemaDdl[name] = ddl; else S.SchemaDdl.Remove(name);
+        if (ddl is not null) o.Ddl = ddl;
         S.SchemaSkipped.Remove(name);
         return null;
     }, ddl is null ? "retry with the generated DDL" : $"retry with the operator's DDL: {ddl}");
@@ -249,8 +251,9 @@ public sealed class ProjectGrain(
         if (other is not null && action == "retry") { other.Status = StageStatus.Pending; other.Error = null; }
         Log($"schema-{action}", $"{name}: {message}", who);
         await state.WriteStateAsync();
-        var stillFailing = S.Tables.Any(t => t.Schema == StageStatus.Failed) || S.SchemaObjects.Any(o => o.Kind == "view" && o.Status == StageStatus.Failed);
-        if (!constraint && S.Status == ProjectStatus.Failed && S.Error?.Code == "schema.create-failed" && !stillFailing)
+        var stillFailing = S.Tables.Any(t => t.Schema == StageStatus.Failed) ||
+                           S.SchemaObjects.Any(o => (o.Kind == "view" || !S.Prepared) && o.Status == StageStatus.Failed);
+        if ((!constraint || !S.Prepared) && S.Status == ProjectStatus.Failed && S.Error?.Code == "schema.create-failed" && !stillFailing)
             return await ResumeAsync(who);
         return new ProjectActionResult(View());
     }

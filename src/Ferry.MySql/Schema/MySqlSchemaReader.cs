@@ -84,7 +84,94 @@ public static class MySqlSchemaReader
             for (var i = 0; i < columns.Count; i++)
                 if (columns[i].DataType == "longtext" && ddl.Contains($"CHECK (json_valid({MySqlIdentifier.Quote(columns[i].Name)}))", StringComparison.Ordinal))
                     columns[i] = columns[i] with { DataType = "json" };
-        return new TableSchema(table, columns, key, ddl);
+        return new TableSchema(table, columns, key, ddl,
+            await ReadIndexesAsync(c, table, ct).ConfigureAwait(false),
+            await ReadForeignKeysAsync(c, table, ct).ConfigureAwait(false),
+            await ReadChecksAsync(c, table, columns, ct).ConfigureAwait(false));
+    }
+
+    /// <summary>Secondary indexes from STATISTICS: column order, prefix lengths, DESC (MariaDB 10.8+, MySQL 8), FULLTEXT/SPATIAL/HASH.</summary>
+    private static async Task<IReadOnlyList<IndexSchema>> ReadIndexesAsync(MySqlConnection c, TableName table, CancellationToken ct)
+    {
+        var rows = new List<(string Index, bool Unique, string? Column, int? Sub, bool Desc, string Type)>();
+        await using (var cmd = new MySqlCommand(
+            """
+            SELECT INDEX_NAME, NON_UNIQUE, COLUMN_NAME, SUB_PART, COLLATION, INDEX_TYPE FROM information_schema.STATISTICS
+            WHERE TABLE_SCHEMA = @d AND TABLE_NAME = @t AND INDEX_NAME <> 'PRIMARY'
+            ORDER BY INDEX_NAME, SEQ_IN_INDEX
+            """, c))
+        {
+            cmd.Parameters.AddWithValue("@d", table.Database);
+            cmd.Parameters.AddWithValue("@t", table.Table);
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+                rows.Add((r.GetString(0), Convert.ToInt64(r.GetValue(1)) == 0, r.IsDBNull(2) ? null : r.GetString(2),
+                    r.IsDBNull(3) ? null : Convert.ToInt32(r.GetValue(3)), !r.IsDBNull(4) && r.GetString(4) == "D", r.GetString(5).ToLowerInvariant()));
+        }
+        return rows.GroupBy(x => x.Index, StringComparer.Ordinal).Select(g =>
+        {
+            var first = g.First();
+            // an expression index (MySQL 8 functional key part) has no column name
+            var nativeOnly = g.Any(x => x.Column is null);
+            var columns = nativeOnly ? [] : g.Select(x => new IndexColumn(x.Column!, x.Desc, x.Sub)).ToList();
+            return new IndexSchema(g.Key, first.Unique, columns, first.Type, nativeOnly);
+        }).ToList();
+    }
+
+    private static async Task<IReadOnlyList<ForeignKeySchema>> ReadForeignKeysAsync(MySqlConnection c, TableName table, CancellationToken ct)
+    {
+        var rows = new List<(string Name, string Column, string RefDb, string RefTable, string RefColumn, string OnDelete, string OnUpdate)>();
+        await using (var cmd = new MySqlCommand(
+            """
+            SELECT k.CONSTRAINT_NAME, k.COLUMN_NAME, k.REFERENCED_TABLE_SCHEMA, k.REFERENCED_TABLE_NAME, k.REFERENCED_COLUMN_NAME,
+                   rc.DELETE_RULE, rc.UPDATE_RULE
+            FROM information_schema.KEY_COLUMN_USAGE k
+            JOIN information_schema.REFERENTIAL_CONSTRAINTS rc
+              ON rc.CONSTRAINT_SCHEMA = k.CONSTRAINT_SCHEMA AND rc.CONSTRAINT_NAME = k.CONSTRAINT_NAME AND rc.TABLE_NAME = k.TABLE_NAME
+            WHERE k.TABLE_SCHEMA = @d AND k.TABLE_NAME = @t AND k.REFERENCED_TABLE_NAME IS NOT NULL
+            ORDER BY k.CONSTRAINT_NAME, k.ORDINAL_POSITION
+            """, c))
+        {
+            cmd.Parameters.AddWithValue("@d", table.Database);
+            cmd.Parameters.AddWithValue("@t", table.Table);
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+                rows.Add((r.GetString(0), r.GetString(1), r.GetString(2), r.GetString(3), r.GetString(4), r.GetString(5), r.GetString(6)));
+        }
+        return rows.GroupBy(x => x.Name, StringComparer.Ordinal).Select(g => new ForeignKeySchema(g.Key, g.Select(x => x.Column).ToList(),
+            new TableName(g.First().RefDb, g.First().RefTable), g.Select(x => x.RefColumn).ToList(), g.First().OnDelete, g.First().OnUpdate)).ToList();
+    }
+
+    /// <summary>
+    /// CHECK constraints (MariaDB names them per table and has CHECK_CONSTRAINTS.TABLE_NAME; MySQL 8 names them per
+    /// database and has not). MariaDB's own <c>json_valid(col)</c> check of a JSON column is part of the type, not one of these.
+    /// </summary>
+    private static async Task<IReadOnlyList<CheckSchema>> ReadChecksAsync(MySqlConnection c, TableName table, List<ColumnSchema> columns, CancellationToken ct)
+    {
+        var list = new List<CheckSchema>();
+        async Task ReadAsync(string sql)
+        {
+            await using var cmd = new MySqlCommand(sql, c);
+            cmd.Parameters.AddWithValue("@d", table.Database);
+            cmd.Parameters.AddWithValue("@t", table.Table);
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false)) list.Add(new CheckSchema(r.GetString(0), r.GetString(1)));
+        }
+        try
+        {
+            await ReadAsync("SELECT CONSTRAINT_NAME, CHECK_CLAUSE FROM information_schema.CHECK_CONSTRAINTS WHERE CONSTRAINT_SCHEMA = @d AND TABLE_NAME = @t ORDER BY CONSTRAINT_NAME").ConfigureAwait(false);
+        }
+        catch (MySqlException)
+        {
+            list.Clear();
+            await ReadAsync("""
+                SELECT cc.CONSTRAINT_NAME, cc.CHECK_CLAUSE FROM information_schema.TABLE_CONSTRAINTS tc
+                JOIN information_schema.CHECK_CONSTRAINTS cc ON cc.CONSTRAINT_SCHEMA = tc.CONSTRAINT_SCHEMA AND cc.CONSTRAINT_NAME = tc.CONSTRAINT_NAME
+                WHERE tc.TABLE_SCHEMA = @d AND tc.TABLE_NAME = @t AND tc.CONSTRAINT_TYPE = 'CHECK' ORDER BY cc.CONSTRAINT_NAME
+                """).ConfigureAwait(false);
+        }
+        return list.Where(k => !columns.Any(col => col.DataType == "json" &&
+            k.Expression.Replace(" ", "", StringComparison.Ordinal).Equals($"json_valid({MySqlIdentifier.Quote(col.Name)})", StringComparison.OrdinalIgnoreCase))).ToList();
     }
 
     /// <summary>The primary key, else the first unique key (by name) whose columns are all NOT NULL.</summary>

@@ -51,7 +51,11 @@ public sealed partial class MySqlDestination(ConnectionInfo connection, PostgreS
             // PostgreSQL compares text by a deterministic collation: two different strings are never equal, so keys
             // 'a' and 'A' are distinct rows. A _ci MySQL collation would merge them (a duplicate-key error, or REPLACE
             // silently dropping one), so every text column gets utf8mb4_bin, which compares by code point.
-            ddl = BuildCreateTable(fromPostgreSql.Shape(source), target) + " COLLATE=utf8mb4_bin";
+            // unique indexes before the rows (they are matched by key), the others too unless the copy is to be faster without them
+            var shape = fromPostgreSql.Shape(source);
+            var indexes = MySqlSchemaObjects.Indexes(source, shape).Where(i => i.Definition is not null && (i.Index.Unique || !deferSecondaryIndexes))
+                .Select(i => i.Definition!).ToList();
+            ddl = BuildCreateTable(shape, target, indexes) + " COLLATE=utf8mb4_bin";
             await using var pc = await OpenAsync(ct).ConfigureAwait(false);
             var pgDb = "CREATE DATABASE IF NOT EXISTS " + MySqlIdentifier.Quote(target.Database) + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
             await ExecuteAsync(pc, null, pgDb, ct).ConfigureAwait(false);
@@ -82,21 +86,40 @@ public sealed partial class MySqlDestination(ConnectionInfo connection, PostgreS
 
     public IReadOnlyList<DeferredConstraint> DeferredConstraints(TableMapping mapping, Func<TableName, TableName> target)
     {
-        // a PostgreSQL source's DDL is not MySQL's: its constraints are not carried over (the key is)
-        if (fromPostgreSql is not null || ColumnSubset.CreateStatementOf(mapping) is not { } create) return [];
+        // a PostgreSQL source's constraints come from the engine-neutral description
+        if (fromPostgreSql is not null) return MySqlSchemaObjects.Constraints(mapping, target);
+        if (ColumnSubset.CreateStatementOf(mapping) is not { } create) return [];
         return TableConstraints.Split(create).Constraints
             .Select(c => new DeferredConstraint(c.Name, c.Kind, TableConstraints.AddStatement(c, mapping.Source.Name, mapping.Target, target)))
             .ToList();
     }
 
+    /// <summary>What the schema stage leaves out or changes of a PostgreSQL table's objects, for the project's warnings.</summary>
+    public IReadOnlyList<string> SchemaWarnings(TableMapping mapping)
+    {
+        if (fromPostgreSql is null) return [];
+        var shape = fromPostgreSql.Shape(mapping.Source);
+        return MySqlSchemaObjects.TypeWarnings(mapping.Source, shape)
+            .Concat(MySqlSchemaObjects.Indexes(mapping.Source, shape).Where(i => i.Warning is not null).Select(i => i.Warning!)).ToList();
+    }
+
     public async Task<string> CreateViewAsync(ViewSchema view, TableName target, Func<TableName, TableName?> rename, CancellationToken ct)
     {
-        // The stored query names every table as `db`.`table`; those the project moves get their target names.
-        var body = QualifiedName().Replace(view.Definition, m =>
+        string body;
+        if (fromPostgreSql is not null)
         {
-            var name = new TableName(m.Groups[1].Value.Replace("``", "`"), m.Groups[2].Value.Replace("``", "`"));
-            return rename(name) is { } to ? MySqlIdentifier.Quote(to) : m.Value;
-        });
+            // PostgreSQL's dialect: translated where the meaning is the same, else refused for the operator's own DDL
+            var translated = SqlTranslator.PostgreSqlToMySql(view.Definition.Trim().TrimEnd(';'), rename);
+            body = translated.Sql ?? throw new FerryException("schema.view-untranslatable",
+                $"view {view.Name} is in PostgreSQL's dialect and {translated.Problem}: retry it with your own DDL (POST …/schema/{view.Name}/retry with {{\"ddl\": …}}) or skip it");
+        }
+        else
+            // The stored query names every table as `db`.`table`; those the project moves get their target names.
+            body = QualifiedName().Replace(view.Definition, m =>
+            {
+                var name = new TableName(m.Groups[1].Value.Replace("``", "`"), m.Groups[2].Value.Replace("``", "`"));
+                return rename(name) is { } to ? MySqlIdentifier.Quote(to) : m.Value;
+            });
         var security = view.Security.Equals("INVOKER", StringComparison.OrdinalIgnoreCase) ? "INVOKER" : "DEFINER";
         var check = view.CheckOption.ToUpperInvariant() switch
         {
@@ -135,8 +158,12 @@ public sealed partial class MySqlDestination(ConnectionInfo connection, PostgreS
 
     public async Task<string?> CreateSecondaryIndexesAsync(TableMapping mapping, CancellationToken ct)
     {
-        if (fromPostgreSql is not null || ColumnSubset.CreateStatementOf(mapping) is not { } create) return null;
-        var wanted = SecondaryIndexes.Of(create);
+        IReadOnlyList<SecondaryIndexes.Index> wanted;
+        if (fromPostgreSql is not null)
+            wanted = MySqlSchemaObjects.Indexes(mapping.Source, fromPostgreSql.Shape(mapping.Source))
+                .Where(i => i.Definition is not null && !i.Index.Unique).Select(i => new SecondaryIndexes.Index(i.Index.Name, i.Definition!)).ToList();
+        else if (ColumnSubset.CreateStatementOf(mapping) is not { } create) return null;
+        else wanted = SecondaryIndexes.Of(create);
         if (wanted.Count == 0) return null;
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         var existing = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
@@ -193,7 +220,7 @@ public sealed partial class MySqlDestination(ConnectionInfo connection, PostgreS
         return "CREATE TABLE IF NOT EXISTS " + MySqlIdentifier.Quote(target) + create[m.Length..];
     }
 
-    private static string BuildCreateTable(TableSchema source, TableName target)
+    private static string BuildCreateTable(TableSchema source, TableName target, IReadOnlyList<string>? definitions = null)
     {
         var sb = new StringBuilder("CREATE TABLE IF NOT EXISTS ").Append(MySqlIdentifier.Quote(target)).Append(" (");
         for (var i = 0; i < source.Columns.Count; i++)
@@ -206,6 +233,7 @@ public sealed partial class MySqlDestination(ConnectionInfo connection, PostgreS
             sb.Append(col.IsNullable ? " NULL" : " NOT NULL");
         }
         if (source.Key.Count > 0) sb.Append(", PRIMARY KEY (").Append(string.Join(", ", source.Key.Select(MySqlIdentifier.Quote))).Append(')');
+        foreach (var d in definitions ?? []) sb.Append(", ").Append(d);
         return sb.Append(") DEFAULT CHARSET=utf8mb4").ToString();
     }
 

@@ -43,7 +43,8 @@ public sealed class PostgreSqlToMySqlMapper
         var bytesPerColumn = 3072 / Math.Max(1, keyed.Count);
         var columns = t.Columns.Select(c =>
         {
-            var target = PlanOf(c).Target;
+            // enums and domains: ENUM with the labels, or the domain's base type (values arrive as their text either way)
+            var target = MySqlSchemaObjects.UserTypeColumn(t, c, b => PlanOf(b).Target) ?? PlanOf(c).Target;
             if (!keyed.Contains(c.Name)) return target;
             return target.DataType switch
             {

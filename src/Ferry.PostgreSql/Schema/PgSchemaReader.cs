@@ -117,7 +117,148 @@ public static class PgSchemaReader
                 foreach (var n in attnums) key.Add(columns[numbers.IndexOf(n)].Name);
         }
         if (key.Count > 0) create.Append(",\n  PRIMARY KEY (").Append(string.Join(", ", key.Select(PgIdentifier.Quote))).Append(')');
-        return new TableSchema(table, columns, key, create.Append("\n)").ToString());
+        return new TableSchema(table, columns, key, create.Append("\n)").ToString(),
+            await ReadIndexesAsync(c, oid.Value, ct).ConfigureAwait(false),
+            await ReadForeignKeysAsync(c, oid.Value, ct).ConfigureAwait(false),
+            await ReadChecksAsync(c, oid.Value, ct).ConfigureAwait(false),
+            await ReadTypesAsync(c, oid.Value, ct).ConfigureAwait(false));
+    }
+
+    /// <summary>
+    /// Every valid index but the primary key's: plain columns with their DESC flag, or (expressions, a predicate) only
+    /// the server's own definition; UNIQUE and EXCLUDE constraints as constraints.
+    /// </summary>
+    private static async Task<IReadOnlyList<IndexSchema>> ReadIndexesAsync(NpgsqlConnection c, uint oid, CancellationToken ct)
+    {
+        var list = new List<IndexSchema>();
+        await using var cmd = new NpgsqlCommand("""
+            SELECT ic.relname::text, i.indisunique, am.amname::text, pg_catalog.pg_get_indexdef(i.indexrelid),
+                   i.indexprs IS NOT NULL OR i.indpred IS NOT NULL,
+                   ARRAY(SELECT a.attname::text FROM unnest(i.indkey::int2[]) WITH ORDINALITY AS u(k, o)
+                         LEFT JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = u.k
+                         WHERE u.o <= i.indnkeyatts ORDER BY u.o),
+                   ARRAY(SELECT (u.opt & 1) = 1 FROM unnest(i.indoption::int2[]) WITH ORDINALITY AS u(opt, o) ORDER BY u.o),
+                   con.contype::text, CASE WHEN con.oid IS NOT NULL THEN pg_catalog.pg_get_constraintdef(con.oid) END
+            FROM pg_catalog.pg_index i
+            JOIN pg_catalog.pg_class ic ON ic.oid = i.indexrelid
+            JOIN pg_catalog.pg_am am ON am.oid = ic.relam
+            LEFT JOIN pg_catalog.pg_constraint con ON con.conindid = i.indexrelid AND con.conrelid = i.indrelid AND con.contype IN ('u', 'x')
+            WHERE i.indrelid = $1 AND NOT i.indisprimary AND i.indisvalid
+            ORDER BY ic.relname
+            """, c);
+        cmd.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Oid, oid);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+        {
+            var names = r.GetFieldValue<string?[]>(5);
+            var desc = r.GetFieldValue<bool[]>(6);
+            var constraint = r.IsDBNull(7) ? null : r.GetString(7);
+            var nativeOnly = r.GetBoolean(4) || constraint == "x" || names.Any(n => n is null);
+            var columns = nativeOnly ? [] : names.Select((n, k) => new IndexColumn(n!, k < desc.Length && desc[k])).ToList();
+            list.Add(new IndexSchema(r.GetString(0), r.GetBoolean(1), columns, r.GetString(2), nativeOnly,
+                constraint is null ? r.GetString(3) : r.GetString(8), constraint is not null));
+        }
+        return list;
+    }
+
+    private static string Rule(string code) => code switch
+    {
+        "r" => "RESTRICT", "c" => "CASCADE", "n" => "SET NULL", "d" => "SET DEFAULT", _ => "NO ACTION",
+    };
+
+    private static async Task<IReadOnlyList<ForeignKeySchema>> ReadForeignKeysAsync(NpgsqlConnection c, uint oid, CancellationToken ct)
+    {
+        var list = new List<ForeignKeySchema>();
+        await using var cmd = new NpgsqlCommand("""
+            SELECT con.conname::text,
+                   ARRAY(SELECT a.attname::text FROM unnest(con.conkey) WITH ORDINALITY AS u(k, o)
+                         JOIN pg_catalog.pg_attribute a ON a.attrelid = con.conrelid AND a.attnum = u.k ORDER BY u.o),
+                   rn.nspname::text, rc.relname::text,
+                   ARRAY(SELECT a.attname::text FROM unnest(con.confkey) WITH ORDINALITY AS u(k, o)
+                         JOIN pg_catalog.pg_attribute a ON a.attrelid = con.confrelid AND a.attnum = u.k ORDER BY u.o),
+                   con.confdeltype::text, con.confupdtype::text, pg_catalog.pg_get_constraintdef(con.oid),
+                   pg_catalog.quote_ident(rn.nspname) || '.' || pg_catalog.quote_ident(rc.relname)
+            FROM pg_catalog.pg_constraint con
+            JOIN pg_catalog.pg_class rc ON rc.oid = con.confrelid
+            JOIN pg_catalog.pg_namespace rn ON rn.oid = rc.relnamespace
+            WHERE con.conrelid = $1 AND con.contype = 'f'
+            ORDER BY con.conname
+            """, c);
+        cmd.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Oid, oid);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+            list.Add(new ForeignKeySchema(r.GetString(0), r.GetFieldValue<string[]>(1), new TableName(r.GetString(2), r.GetString(3)),
+                r.GetFieldValue<string[]>(4), Rule(r.GetString(5)), Rule(r.GetString(6)), r.GetString(7), r.GetString(8)));
+        return list;
+    }
+
+    private static async Task<IReadOnlyList<CheckSchema>> ReadChecksAsync(NpgsqlConnection c, uint oid, CancellationToken ct)
+    {
+        var list = new List<CheckSchema>();
+        await using var cmd = new NpgsqlCommand("""
+            SELECT conname::text, pg_catalog.pg_get_expr(conbin, conrelid), pg_catalog.pg_get_constraintdef(oid)
+            FROM pg_catalog.pg_constraint WHERE conrelid = $1 AND contype = 'c' ORDER BY conname
+            """, c);
+        cmd.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Oid, oid);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        while (await r.ReadAsync(ct).ConfigureAwait(false)) list.Add(new CheckSchema(r.GetString(0), r.GetString(1), r.GetString(2)));
+        return list;
+    }
+
+    /// <summary>The enums and domains the table's columns use (through arrays and domains too), deepest base first.</summary>
+    private static async Task<IReadOnlyList<UserTypeSchema>> ReadTypesAsync(NpgsqlConnection c, uint oid, CancellationToken ct)
+    {
+        var found = new Dictionary<string, UserTypeSchema>();
+        await using (var cmd = new NpgsqlCommand("""
+            WITH RECURSIVE used(oid, depth) AS (
+              SELECT DISTINCT CASE WHEN t.typelem <> 0 AND t.typcategory = 'A' THEN t.typelem ELSE t.oid END, 0
+              FROM pg_catalog.pg_attribute a JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
+              WHERE a.attrelid = $1 AND a.attnum > 0 AND NOT a.attisdropped
+              UNION
+              SELECT CASE WHEN b.typelem <> 0 AND b.typcategory = 'A' THEN b.typelem ELSE b.oid END, u.depth + 1
+              FROM used u JOIN pg_catalog.pg_type t ON t.oid = u.oid JOIN pg_catalog.pg_type b ON b.oid = t.typbasetype
+              WHERE t.typtype = 'd' AND u.depth < 20
+            )
+            SELECT n.nspname::text, t.typname::text, t.typtype::text, pg_catalog.format_type(t.oid, NULL),
+                   ARRAY(SELECT e.enumlabel::text FROM pg_catalog.pg_enum e WHERE e.enumtypid = t.oid ORDER BY e.enumsortorder),
+                   CASE WHEN t.typtype = 'd' THEN pg_catalog.format_type(t.typbasetype, t.typtypmod) END,
+                   CASE WHEN t.typtype = 'd' THEN (SELECT CASE WHEN b.typnamespace = 'pg_catalog'::regnamespace THEN b.typname::text
+                                                              ELSE pg_catalog.format_type(b.oid, NULL) END
+                                                   FROM pg_catalog.pg_type b WHERE b.oid = t.typbasetype) END,
+                   t.typtypmod, t.typnotnull,
+                   ARRAY(SELECT co.conname::text FROM pg_catalog.pg_constraint co WHERE co.contypid = t.oid AND co.contype = 'c' ORDER BY co.conname),
+                   ARRAY(SELECT pg_catalog.pg_get_constraintdef(co.oid) FROM pg_catalog.pg_constraint co WHERE co.contypid = t.oid AND co.contype = 'c' ORDER BY co.conname),
+                   max(u.depth)
+            FROM used u JOIN pg_catalog.pg_type t ON t.oid = u.oid JOIN pg_catalog.pg_namespace n ON n.oid = t.typnamespace
+            WHERE t.typtype IN ('e', 'd') AND n.nspname NOT IN ('pg_catalog', 'information_schema')
+            GROUP BY t.oid, n.nspname, t.typname, t.typtype, t.typbasetype, t.typtypmod, t.typnotnull
+            """, c))
+        {
+            cmd.Parameters.AddWithValue(NpgsqlTypes.NpgsqlDbType.Oid, oid);
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false))
+            {
+                var baseData = r.IsDBNull(6) ? null : r.GetString(6);
+                var (precision, scale) = baseData is null ? (0, 0) : PrecisionScale(baseData, r.GetInt32(7));
+                var names = r.GetFieldValue<string[]>(9);
+                var defs = r.GetFieldValue<string[]>(10);
+                // pg_get_constraintdef of a domain check: CHECK (condition), the condition as pg_get_expr prints it
+                var checks = names.Select((n, k) => new CheckSchema(n, StripCheck(defs[k]), defs[k])).ToList();
+                found[r.GetString(3)] = new UserTypeSchema(r.GetString(0), r.GetString(1), r.GetString(2) == "e" ? "enum" : "domain", r.GetString(3),
+                    r.GetFieldValue<string[]>(4), r.IsDBNull(5) ? null : r.GetString(5), baseData, precision, scale, r.GetBoolean(8), checks, r.GetInt32(11));
+            }
+        }
+        return found.Values.OrderByDescending(t => t.Depth).ThenBy(t => t.QualifiedName, StringComparer.Ordinal).ToList();
+    }
+
+    /// <summary><c>CHECK ((a > 0)) NOT VALID</c> → <c>(a > 0)</c>.</summary>
+    private static string StripCheck(string definition)
+    {
+        var d = definition.Trim();
+        if (d.StartsWith("CHECK ", StringComparison.Ordinal)) d = d[6..].Trim();
+        foreach (var suffix in new[] { " NOT VALID", " NO INHERIT" })
+            if (d.EndsWith(suffix, StringComparison.Ordinal)) d = d[..^suffix.Length].TrimEnd();
+        return d;
     }
 
     private const string GeneratedPrefix = " GENERATED ALWAYS AS (";

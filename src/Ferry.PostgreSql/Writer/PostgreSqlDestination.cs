@@ -30,13 +30,74 @@ public sealed class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapp
 
     private Task<NpgsqlConnection> OpenAsync(CancellationToken ct) => PgSessions.OpenAsync(connection, ct);
 
+    private bool SameEngine => _types is SameEngineTypeMapper;
+
+    /// <summary>
+    /// The table after its user types (PostgreSQL sources: enums and domains, under their own qualified names, if
+    /// missing), then its unique indexes (rows are matched by key while loading and replaying) and, unless deferred,
+    /// the other indexes. Foreign keys and CHECKs come later (<see cref="DeferredConstraints"/>).
+    /// </summary>
     public async Task<string> CreateTableAsync(TableMapping mapping, CancellationToken ct, bool deferSecondaryIndexes = false)
     {
         var ddl = CreateTableStatement(mapping);
+        var ran = new List<string>();
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await CreateSchemaAsync(c, mapping.Target.Database, ct).ConfigureAwait(false);
+        if (SameEngine)
+        {
+            foreach (var schema in (mapping.Source.Types ?? []).Select(t => t.Schema).Distinct())
+                await CreateSchemaAsync(c, schema, ct).ConfigureAwait(false);
+            foreach (var type in PgSchemaObjects.TypeStatements(mapping.Source))
+                if (await ExecuteIfMissingAsync(c, type, ct).ConfigureAwait(false)) ran.Add(type);
+        }
         await PgSessions.ExecuteAsync(c, ddl, ct).ConfigureAwait(false);
-        return ddl;
+        ran.Add(ddl);
+        foreach (var index in PgSchemaObjects.Indexes(mapping, SameEngine).Where(i => i.Sql is not null && (i.Index.Unique || !deferSecondaryIndexes)))
+            if (await ExecuteIfMissingAsync(c, index.Sql!, ct).ConfigureAwait(false)) ran.Add(index.Sql!);
+        return string.Join(";\n", ran) + ";";
+    }
+
+    /// <summary>Runs a CREATE of a type, index or constraint; one that is already there (a retried schema stage) is not an error.</summary>
+    private static async Task<bool> ExecuteIfMissingAsync(NpgsqlConnection c, string sql, CancellationToken ct)
+    {
+        try
+        {
+            await PgSessions.ExecuteAsync(c, sql, ct).ConfigureAwait(false);
+            return true;
+        }
+        catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.DuplicateObject or PostgresErrorCodes.DuplicateTable)
+        {
+            return false;
+        }
+    }
+
+    /// <summary>What the schema stage leaves out or changes (indexes PostgreSQL has no counterpart for), for the project's warnings.</summary>
+    public IReadOnlyList<string> SchemaWarnings(TableMapping mapping) =>
+        PgSchemaObjects.Indexes(mapping, SameEngine).Where(i => i.Warning is not null).Select(i => i.Warning!).ToList();
+
+    public IReadOnlyList<DeferredConstraint> DeferredConstraints(TableMapping mapping, Func<TableName, TableName> target) =>
+        PgSchemaObjects.Constraints(mapping, target, SameEngine);
+
+    /// <summary>
+    /// A PostgreSQL view keeps its query (<c>pg_get_viewdef</c>) with the tables renamed; a MySQL-family one is
+    /// translated where that is safe, and otherwise refused naming what could not be translated, for the operator's own DDL.
+    /// </summary>
+    public async Task<string> CreateViewAsync(ViewSchema view, TableName target, Func<TableName, TableName?> rename, CancellationToken ct)
+    {
+        string body;
+        if (SameEngine) body = SqlTranslator.RenamePostgreSql(view.Definition.Trim().TrimEnd(';'), rename);
+        else
+        {
+            var translated = SqlTranslator.MySqlToPostgreSql(view.Definition, rename);
+            body = translated.Sql ?? throw new FerryException("schema.view-untranslatable",
+                $"view {view.Name} is in MySQL's dialect and {translated.Problem}: retry it with your own DDL (POST …/schema/{view.Name}/retry with {{\"ddl\": …}}) or skip it");
+        }
+        var ddl = $"CREATE OR REPLACE VIEW {PgIdentifier.Quote(target)} AS {body}";
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await CreateSchemaAsync(c, target.Database, ct).ConfigureAwait(false);
+        try { await PgSessions.ExecuteAsync(c, ddl, ct).ConfigureAwait(false); }
+        catch (PostgresException e) { throw new FerryException("ddl.failed", $"the destination refused the view ({e.SqlState}: {e.MessageText}): {ddl}", e); }
+        return ddl + ";";
     }
 
     /// <summary>
@@ -91,8 +152,17 @@ public sealed class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapp
         await tx.CommitAsync(ct).ConfigureAwait(false);
     }
 
-    /// <summary>Secondary indexes are not read from PostgreSQL sources yet: nothing to add.</summary>
-    public Task<string?> CreateSecondaryIndexesAsync(TableMapping mapping, CancellationToken ct) => Task.FromResult<string?>(null);
+    /// <summary>The non-unique indexes the schema stage held back for the copy (IF NOT EXISTS: those already there are kept).</summary>
+    public async Task<string?> CreateSecondaryIndexesAsync(TableMapping mapping, CancellationToken ct)
+    {
+        var wanted = PgSchemaObjects.Indexes(mapping, SameEngine).Where(i => i.Sql is not null && !i.Index.Unique).ToList();
+        if (wanted.Count == 0) return null;
+        var ran = new List<string>();
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        foreach (var index in wanted)
+            if (await ExecuteIfMissingAsync(c, index.Sql!, ct).ConfigureAwait(false)) ran.Add(index.Sql!);
+        return ran.Count == 0 ? null : string.Join(";\n", ran) + ";";
+    }
 
     /// <summary>
     /// Binary COPY into a temporary table of wire-typed columns, then one <c>INSERT … SELECT … ON CONFLICT (key)
