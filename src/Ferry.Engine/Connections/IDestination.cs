@@ -98,4 +98,15 @@ public interface IDestination
 
     /// <summary>Removes a stream's checkpoint and schema history (project released).</summary>
     Task DeleteCheckpointAsync(string stream, CancellationToken ct);
+
+    /// <summary>
+    /// Switchover: makes the destination table number new rows on from the source's <paramref name="value"/>
+    /// (AUTO_INCREMENT counter, or setval of the column's sequence). A PostgreSQL identity column the source
+    /// declares ALWAYS becomes ALWAYS here too (the migration writes ids, so it is created BY DEFAULT).
+    /// Returns what it ran, or null when the destination column does not number rows (a warning for the caller).
+    /// </summary>
+    Task<string?> SetIdentityAsync(TableMapping mapping, IdentityValue value, CancellationToken ct) => Task.FromResult<string?>(null);
+
+    /// <summary>What the schema stage cannot carry to this destination for the table (e.g. a DEFAULT in another dialect), one line each.</summary>
+    IReadOnlyList<string> SchemaWarnings(TableMapping mapping) => [];
 }

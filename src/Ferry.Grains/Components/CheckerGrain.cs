@@ -61,7 +61,8 @@ public sealed class CheckerGrain(
         var dst = Catalog.Open(spec.Destination);
         var selector = (spec.Objects ?? new ObjectRules()).ToSelector();
         var decisions = new SchemaDecisions(spec.SchemaDdl, spec.SchemaSkipped.ToHashSet(), spec.SchemaRemoved.ToHashSet());
-        var preparer = new SchemaPreparer(Catalog.For(src.Kind).OpenSnapshotSource(src), Catalog.For(dst.Kind).OpenDestination(dst, src.Kind), selector, decisions);
+        var destination = Catalog.For(dst.Kind).OpenDestination(dst, src.Kind);
+        var preparer = new SchemaPreparer(Catalog.For(src.Kind).OpenSnapshotSource(src), destination, selector, decisions);
         var names = await preparer.ResolveAsync(ct);
         var done = 0;
         var tables = new List<TableProgress>();
@@ -113,7 +114,9 @@ public sealed class CheckerGrain(
         await ReportAsync(spec, new ComponentReport
         {
             State = ComponentState.Completed, Progress = 100, Tables = tables, SchemaObjects = objects,
-            Warnings = LossyColumns(src.Kind, dst.Kind, prepared),
+            Warnings = LossyColumns(src.Kind, dst.Kind, prepared)
+                .Concat(prepared.Where(p => p.Error is null && !p.Skipped && spec.CreateSchema).SelectMany(p => destination.SchemaWarnings(p.Mapping)))
+                .ToList(),
         });
     }
 
