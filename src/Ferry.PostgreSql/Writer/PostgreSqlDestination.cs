@@ -166,7 +166,7 @@ public sealed class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapp
         await using (var cmd = new NpgsqlCommand("SELECT pg_catalog.pg_get_serial_sequence($1, $2)", c))
         {
             cmd.Parameters.AddWithValue(PgIdentifier.Quote(mapping.Target));
-            cmd.Parameters.AddWithValue(PgIdentifier.Quote(value.Column));
+            cmd.Parameters.AddWithValue(value.Column); // a column name, taken literally (not an identifier)
             try { sequence = await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false) as string; }
             catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UndefinedColumn or PostgresErrorCodes.UndefinedTable) { return null; }
         }
