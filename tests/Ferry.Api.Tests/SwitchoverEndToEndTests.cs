@@ -97,6 +97,12 @@ public sealed class SwitchoverEndToEndTests : IAsyncLifetime
         var skipWrites = await _api.PostAsync($"/api/v1/projects/{id}/switchover/steps/confirmSourceWritesStopped/skip");
         Assert.Equal(409, skipWrites.Status);
 
+        // A node crash mid-switchover: the steps are in the project's state, so it goes on where it was.
+        _node.Kill();
+        await _node.StartAsync();
+        var afterRestart = await WaitStepAsync(id, "confirmSourceWritesStopped", "Running");
+        Assert.Equal("Completed", Step(afterRestart, "precheck")["status"]!.GetValue<string>());
+
         // The application's last write, right before the operator confirms: the sync wait must cover it.
         await TestServers.ExecAsync(TestServers.MariaDbSource, """
             INSERT INTO parent (name) VALUES ('last'); INSERT INTO child (parent_id, qty) VALUES (LAST_INSERT_ID(), 99);
