@@ -146,7 +146,7 @@ public sealed class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapp
                 return decimal.TryParse(text, NumberStyles.Float, CultureInfo.InvariantCulture, out var n) ? n.ToString(CultureInfo.InvariantCulture) : null;
             if (type.StartsWith("timestamp", StringComparison.Ordinal) || type is "date" || type.StartsWith("time", StringComparison.Ordinal))
                 return text.StartsWith("0000-00-00", StringComparison.Ordinal) ? null : $"{PgLiteral.Text(text)}::{pgType}";
-            if (type.StartsWith("bit", StringComparison.Ordinal) || type is "bytea") return null;
+            if (type.StartsWith("bit", StringComparison.Ordinal) || type is "bytea" || type.EndsWith("[]", StringComparison.Ordinal)) return null;
             return $"{PgLiteral.Text(text)}::{pgType}";
         }
         return null;
