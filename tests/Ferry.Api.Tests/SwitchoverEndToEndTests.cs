@@ -108,7 +108,15 @@ public sealed class SwitchoverEndToEndTests : IAsyncLifetime
             INSERT INTO parent (name) VALUES ('last'); INSERT INTO child (parent_id, qty) VALUES (LAST_INSERT_ID(), 99);
             INSERT INTO parent (name) VALUES ('gone'), ('gone'); DELETE FROM parent WHERE name = 'gone';
             """, _db);
+        // A row only the destination has breaks the foreign key: processObjects fails naming it, and is retried once it is gone.
+        await TestServers.ExecAsync(TestServers.MariaDbDest, "INSERT INTO child (id, parent_id, qty) VALUES (777777, 777777, 1)", _db);
         await _api.PostOkAsync($"/api/v1/projects/{id}/switchover/steps/confirmSourceWritesStopped/confirm");
+        var failed = await WaitStepAsync(id, "processObjects", "Failed");
+        Assert.Contains("fk_child_parent", Step(failed, "processObjects")["detail"]!.GetValue<string>());
+        Assert.Equal("Running", Scenario.Status(await scenario.GetProjectAsync(id)));
+        Assert.Equal(409, (await _api.PostAsync($"/api/v1/projects/{id}/switchover/steps/precheck/retry")).Status);
+        await TestServers.ExecAsync(TestServers.MariaDbDest, "DELETE FROM child WHERE id = 777777", _db);
+        await _api.PostOkAsync($"/api/v1/projects/{id}/switchover/steps/processObjects/retry");
         var done = await scenario.WaitAsync(id, p => Scenario.Status(p) == "Completed", TimeSpan.FromMinutes(1), "switchover");
         Assert.Equal("Completed", Scenario.Status(Scenario.Stage(done, "incremental")));
         var steps = await _api.GetOkAsync($"/api/v1/projects/{id}/switchover");
