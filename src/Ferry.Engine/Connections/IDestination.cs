@@ -107,6 +107,12 @@ public interface IDestination
     /// </summary>
     Task<string?> SetIdentityAsync(TableMapping mapping, IdentityValue value, CancellationToken ct) => Task.FromResult<string?>(null);
 
+    /// <summary>
+    /// Adds a held-back constraint (<see cref="DeferredConstraints"/>) and checks it against the rows already there:
+    /// a foreign key or CHECK the data violates fails, naming it, instead of being added unchecked.
+    /// </summary>
+    Task AddConstraintAsync(string database, string ddl, CancellationToken ct) => RunDdlAsync(database, ddl, ct);
+
     /// <summary>What the schema stage cannot carry to this destination for the table (e.g. a DEFAULT in another dialect), one line each.</summary>
     IReadOnlyList<string> SchemaWarnings(TableMapping mapping) => [];
 }

@@ -224,7 +224,7 @@ public sealed class CheckerGrain(
             var database = spec.Tables.FirstOrDefault(t => c.Name.StartsWith($"{t.Database}.{t.Table}.", StringComparison.Ordinal))?.DestDatabase;
             try
             {
-                await destination.RunDdlAsync(database ?? "", c.Ddl!, ct);
+                await destination.AddConstraintAsync(database ?? "", c.Ddl!, ct);
                 constraints.Add(new SchemaObject { Name = c.Name, Kind = c.Kind, Status = StageStatus.Completed, Ddl = c.Ddl, Detail = "added after the full copy" });
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -312,7 +312,7 @@ public sealed class CheckerGrain(
             var database = spec.Tables.FirstOrDefault(t => c.Name.StartsWith($"{t.Database}.{t.Table}.", StringComparison.Ordinal))?.DestDatabase;
             try
             {
-                await destination.RunDdlAsync(database ?? "", c.Ddl!, ct);
+                await destination.AddConstraintAsync(database ?? "", c.Ddl!, ct);
                 constraints.Add(new SchemaObject { Name = c.Name, Kind = c.Kind, Status = StageStatus.Completed, Ddl = c.Ddl, Detail = "added at switchover" });
             }
             catch (Exception e) when (e is not OperationCanceledException)

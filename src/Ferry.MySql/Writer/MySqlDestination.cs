@@ -124,6 +124,16 @@ public sealed partial class MySqlDestination(ConnectionInfo connection, PostgreS
         catch (MySqlException e) { throw new FerryException("ddl.failed", $"the destination refused the statement ({e.Message}): {ddl}", e); }
     }
 
+    /// <summary>Writing sessions turn foreign_key_checks off (rows arrive out of order); a constraint added now must hold for the rows there.</summary>
+    public async Task AddConstraintAsync(string database, string ddl, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await ExecuteAsync(c, null, "SET SESSION foreign_key_checks = 1", ct).ConfigureAwait(false);
+        if (database.Length > 0) await ExecuteAsync(c, null, "USE " + MySqlIdentifier.Quote(database), ct).ConfigureAwait(false);
+        try { await ExecuteAsync(c, null, ddl, ct).ConfigureAwait(false); }
+        catch (MySqlException e) { throw new FerryException("ddl.failed", $"the destination refused the statement ({e.Message}): {ddl}", e); }
+    }
+
     /// <summary>The source table's default charset, used for a database Ferry creates (the source database's own default is not in the mapping).</summary>
     private static (string? Charset, string? Collation) DefaultCharset(string? create)
     {
