@@ -103,14 +103,29 @@ public sealed class SwitchoverEndToEndTests : IAsyncLifetime
         var afterRestart = await WaitStepAsync(id, "confirmSourceWritesStopped", "Running");
         Assert.Equal("Completed", Step(afterRestart, "precheck")["status"]!.GetValue<string>());
 
+        // A row only the destination has breaks the foreign key: processObjects fails naming it, and is retried once it is gone.
+        await TestServers.ExecAsync(TestServers.MariaDbDest, "INSERT INTO child (id, parent_id, qty) VALUES (777777, 777777, 1)", _db);
+        // The writer is held up on the destination (a table lock), so the sync wait has to wait for it.
+        await using var locker = await TestServers.OpenAsync(TestServers.MariaDbDest, _db);
+        await using (var lockCmd = new MySqlCommand("LOCK TABLES child WRITE", locker)) await lockCmd.ExecuteNonQueryAsync();
+
         // The application's last write, right before the operator confirms: the sync wait must cover it.
         await TestServers.ExecAsync(TestServers.MariaDbSource, """
             INSERT INTO parent (name) VALUES ('last'); INSERT INTO child (parent_id, qty) VALUES (LAST_INSERT_ID(), 99);
             INSERT INTO parent (name) VALUES ('gone'), ('gone'); DELETE FROM parent WHERE name = 'gone';
             """, _db);
-        // A row only the destination has breaks the foreign key: processObjects fails naming it, and is retried once it is gone.
-        await TestServers.ExecAsync(TestServers.MariaDbDest, "INSERT INTO child (id, parent_id, qty) VALUES (777777, 777777, 1)", _db);
         await _api.PostOkAsync($"/api/v1/projects/{id}/switchover/steps/confirmSourceWritesStopped/confirm");
+        var syncing = await WaitStepAsync(id, "confirmSyncComplete", "Running");
+        await Task.Delay(TimeSpan.FromSeconds(2));
+        syncing = await _api.GetOkAsync($"/api/v1/projects/{id}/switchover");
+        Assert.Equal("Running", Step(syncing, "confirmSyncComplete")["status"]!.GetValue<string>());
+        Assert.Contains("waiting for the writer", Step(syncing, "confirmSyncComplete")["detail"]!.GetValue<string>());
+        await using (var probe = new MySqlCommand("SELECT COUNT(*) FROM child WHERE qty = 99", locker))
+            Assert.Equal(0L, Convert.ToInt64(await probe.ExecuteScalarAsync()));
+        var unforced = await _api.PostAsync($"/api/v1/projects/{id}/switchover/steps/confirmSyncComplete/skip");
+        Assert.Equal(422, unforced.Status);
+        Assert.NotNull(unforced.Body!["errors"]!["force"]);
+        await using (var unlock = new MySqlCommand("UNLOCK TABLES", locker)) await unlock.ExecuteNonQueryAsync();
         var failed = await WaitStepAsync(id, "processObjects", "Failed");
         Assert.Contains("fk_child_parent", Step(failed, "processObjects")["detail"]!.GetValue<string>());
         Assert.Equal("Running", Scenario.Status(await scenario.GetProjectAsync(id)));
