@@ -26,6 +26,19 @@ public sealed class MySqlFamilyConnector : IConnector
     public IDestination OpenDestination(ConnectionInfo connection, EngineKind sourceEngine) =>
         sourceEngine == EngineKind.PostgreSql ? new MySqlDestination(connection, PostgreSqlToMySqlMapper.Instance) : new MySqlDestination(connection);
 
+    public Task<Engine.Changes.LogPosition> CurrentPositionAsync(ConnectionInfo connection, CancellationToken ct) =>
+        new MySqlChangeSource(connection, MinServerId).GetCurrentPositionAsync(ct);
+
+    /// <summary>By binlog file (its numeric extension), then offset; the GTID part follows the file position on one server.</summary>
+    public int ComparePositions(Engine.Changes.LogPosition a, Engine.Changes.LogPosition b)
+    {
+        var (fileA, offsetA, _, _) = MySqlChangeSource.Parse(a);
+        var (fileB, offsetB, _, _) = MySqlChangeSource.Parse(b);
+        static long Sequence(string file) => long.TryParse(file[(file.LastIndexOf('.') + 1)..], out var n) ? n : 0;
+        var byFile = Sequence(fileA).CompareTo(Sequence(fileB));
+        return byFile != 0 ? byFile : offsetA.CompareTo(offsetB);
+    }
+
     /// <summary>
     /// A replica server id that is the same for a stream across restarts (so the source sees one replica
     /// reconnecting, not a new one each time) and far from the small ids humans give real replicas.

@@ -34,6 +34,17 @@ public sealed class PostgreSqlConnector : IConnector
 
     public IDestination OpenDestination(ConnectionInfo connection) => new PostgreSqlDestination(connection);
 
+    /// <summary>pg_current_wal_lsn(): every transaction committed before the call ends at or before it.</summary>
+    public async Task<Engine.Changes.LogPosition> CurrentPositionAsync(ConnectionInfo connection, CancellationToken ct)
+    {
+        await using var c = await PgSessions.OpenAsync(connection, ct).ConfigureAwait(false);
+        await using var cmd = new Npgsql.NpgsqlCommand("SELECT pg_catalog.pg_current_wal_lsn()::text", c);
+        return new Engine.Changes.LogPosition((string)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!);
+    }
+
+    public int ComparePositions(Engine.Changes.LogPosition a, Engine.Changes.LogPosition b) =>
+        NpgsqlTypes.NpgsqlLogSequenceNumber.Parse(a.Value).CompareTo(NpgsqlTypes.NpgsqlLogSequenceNumber.Parse(b.Value));
+
     /// <summary>MySQL-family tables get PostgreSQL types and values by the cross-engine type table.</summary>
     public IDestination OpenDestination(ConnectionInfo connection, EngineKind sourceEngine) =>
         sourceEngine.IsMySqlFamily() ? new PostgreSqlDestination(connection, MySqlToPostgreSqlTypeMapper.Instance) : new PostgreSqlDestination(connection);

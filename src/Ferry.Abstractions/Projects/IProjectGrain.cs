@@ -34,6 +34,12 @@ public interface IProjectGrain : IGrainWithStringKey
     [Alias("SkipSchema")] Task<ProjectActionResult> SkipSchemaAsync(string name, string who);
     /// <summary>Takes a schema object out of the project.</summary>
     [Alias("RemoveSchema")] Task<ProjectActionResult> RemoveSchemaAsync(string name, string who);
+    /// <summary>Starts forward switchover (the incremental stage must be Running or Monitoring).</summary>
+    [Alias("StartSwitchover")] Task<ProjectActionResult> StartSwitchoverAsync(string who);
+    /// <summary>The switchover steps; all Pending while switchover has not started.</summary>
+    [Alias("GetSwitchover")] Task<List<SwitchoverStep>> GetSwitchoverAsync();
+    /// <summary><c>confirm</c>, <c>retry</c> or <c>skip</c> one switchover step; <paramref name="force"/> allows skipping <c>confirmSyncComplete</c>.</summary>
+    [Alias("SwitchoverStepAction")] Task<ProjectActionResult> SwitchoverStepAsync(string step, string action, bool force, string who);
     /// <summary>A component's progress, completion or failure.</summary>
     [Alias("Report")] Task ReportAsync(ComponentReport report);
     /// <summary>Re-drive the stage machine (silo start, membership change, reminder).</summary>

@@ -31,3 +31,6 @@ public sealed record VerificationResponse(
 public sealed record SchemaObjectResponse(string Name, string Kind, string Status, string? Ddl, string? Error, string? Detail);
 
 public sealed record SchemaRetryRequest(string? Ddl);
+
+/// <summary>Body of a switchover step action: <c>force</c> is needed to skip <c>confirmSyncComplete</c>.</summary>
+public sealed record SwitchoverStepRequest(bool? Force);

@@ -50,7 +50,50 @@ public static class ProjectsApi
             Act(id, http, grains, (p, who) => p.ComponentActionAsync(cid, start: true, who)));
         g.MapPost("/{id}/ddl/{n:int}/skip", (string id, int n, HttpContext http, IGrainFactory grains) =>
             Act(id, http, grains, (p, who) => p.SkipDdlAsync(n, who)));
+        g.MapGet("/{id}/switchover", Switchover);
+        g.MapPost("/{id}/switchover", StartSwitchover);
+        g.MapPost("/{id}/switchover/steps/{name}/{action}", SwitchoverStep);
         return api;
+    }
+
+    private static async Task<IResult> Switchover(string id, HttpContext http, IGrainFactory grains)
+    {
+        if (await Find(id, http, grains) is null) return ApiProblem.NotFound("project", id);
+        return Results.Ok(new { steps = await grains.GetGrain<IProjectGrain>(id).GetSwitchoverAsync() });
+    }
+
+    private static async Task<IResult> StartSwitchover(string id, HttpContext http, IGrainFactory grains)
+    {
+        var started = await Act(id, http, grains, (p, who) => p.StartSwitchoverAsync(who));
+        if (started is not IStatusCodeHttpResult { StatusCode: StatusCodes.Status200OK }) return started;
+        return Results.Accepted($"/api/v1/projects/{id}/switchover", new { steps = await grains.GetGrain<IProjectGrain>(id).GetSwitchoverAsync() });
+    }
+
+    /// <summary><c>confirm</c> | <c>retry</c> | <c>skip</c> of one step; <c>{force: true}</c> to skip <c>confirmSyncComplete</c>.</summary>
+    private static async Task<IResult> SwitchoverStep(string id, string name, string action, HttpContext http, IGrainFactory grains)
+    {
+        if (action is not ("confirm" or "retry" or "skip"))
+            return ApiProblem.Create(StatusCodes.Status404NotFound, "switchover.action-unknown", "No such switchover action",
+                $"'{action}' is not a switchover step action: confirm, retry or skip");
+        var force = false;
+        if (http.Request.ContentLength is > 0)
+        {
+            var (body, problem) = await RequestBody.ReadAsync<SwitchoverStepRequest>(http.Request);
+            if (problem is not null) return problem;
+            force = body?.Force ?? false;
+        }
+        if (await Find(id, http, grains) is null) return ApiProblem.NotFound("project", id);
+        var result = await grains.GetGrain<IProjectGrain>(id).SwitchoverStepAsync(name, action, force, http.Principal().UserName);
+        if (!result.Ok)
+            return result.ErrorCode switch
+            {
+                "project.not-found" => ApiProblem.NotFound("project", id),
+                "switchover.step-not-found" => ApiProblem.Create(StatusCodes.Status404NotFound, result.ErrorCode, "No such switchover step", result.ErrorMessage!),
+                "switchover.force-required" => ApiProblem.Create(StatusCodes.Status422UnprocessableEntity, "validation.failed", "Validation failed",
+                    result.ErrorMessage!, new Dictionary<string, string[]> { ["force"] = [result.ErrorMessage!] }),
+                _ => ApiProblem.Conflict(result.ErrorCode!, result.ErrorMessage!),
+            };
+        return Results.Ok(new { steps = await grains.GetGrain<IProjectGrain>(id).GetSwitchoverAsync() });
     }
 
     private static async Task<IResult> Create(HttpRequest request, IGrainFactory grains, ConnectorCatalog catalog)

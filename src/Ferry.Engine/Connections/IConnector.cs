@@ -29,4 +29,15 @@ public interface IConnector
     IDestination OpenDestination(ConnectionInfo connection, EngineKind sourceEngine) => OpenDestination(connection);
     /// <summary>The destination as a snapshot source, for verification.</summary>
     ISnapshotSource OpenDestinationReader(ConnectionInfo connection) => OpenSnapshotSource(connection);
+
+    /// <summary>
+    /// The current end of the source's log (MySQL family: SHOW MASTER STATUS with the GTID position; PostgreSQL:
+    /// pg_current_wal_lsn()), without creating anything: switchover waits for the writer to reach it.
+    /// </summary>
+    Task<Changes.LogPosition> CurrentPositionAsync(ConnectionInfo connection, CancellationToken ct) =>
+        throw new Errors.FerryException("switchover.unsupported", "this source cannot report its log position");
+
+    /// <summary>Orders two positions of this engine's log: negative when <paramref name="a"/> is before <paramref name="b"/>.</summary>
+    int ComparePositions(Changes.LogPosition a, Changes.LogPosition b) =>
+        throw new Errors.FerryException("switchover.unsupported", "this source cannot order log positions");
 }

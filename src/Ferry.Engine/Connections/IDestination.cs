@@ -41,7 +41,8 @@ public interface IDestination
 
     /// <summary>
     /// What <see cref="CreateTableAsync"/> leaves out or changes of the source table's objects (an index type the
-    /// destination lacks, a prefix index over whole values, …), each naming the object: the project's warnings.
+    /// destination lacks, a prefix index over whole values, a DEFAULT in another dialect, numbering it cannot carry, …),
+    /// each naming the object: the project's warnings.
     /// </summary>
     IReadOnlyList<string> SchemaWarnings(TableMapping mapping) => [];
 
@@ -104,4 +105,18 @@ public interface IDestination
 
     /// <summary>Removes a stream's checkpoint and schema history (project released).</summary>
     Task DeleteCheckpointAsync(string stream, CancellationToken ct);
+
+    /// <summary>
+    /// Switchover: makes the destination table number new rows on from the source's <paramref name="value"/>
+    /// (AUTO_INCREMENT counter, or setval of the column's sequence). A PostgreSQL identity column the source
+    /// declares ALWAYS becomes ALWAYS here too (the migration writes ids, so it is created BY DEFAULT).
+    /// Returns what it ran, or null when the destination column does not number rows (a warning for the caller).
+    /// </summary>
+    Task<string?> SetIdentityAsync(TableMapping mapping, IdentityValue value, CancellationToken ct) => Task.FromResult<string?>(null);
+
+    /// <summary>
+    /// Adds a held-back constraint (<see cref="DeferredConstraints"/>) and checks it against the rows already there:
+    /// a foreign key or CHECK the data violates fails, naming it, instead of being added unchecked.
+    /// </summary>
+    Task AddConstraintAsync(string database, string ddl, CancellationToken ct) => RunDdlAsync(database, ddl, ct);
 }

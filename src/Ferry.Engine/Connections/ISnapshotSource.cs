@@ -44,4 +44,11 @@ public interface ISnapshotSource
     /// full copy judged the rows it read.
     /// </summary>
     Task<bool[]> MatchAsync(TableSchema table, RowFilter filter, IReadOnlyList<object?[]> rows, CancellationToken ct);
+
+    /// <summary>
+    /// Where the table's numbering stands now: one entry per AUTO_INCREMENT, identity or serial column, with the
+    /// value the next insert without one would get (switchover sets the destination to it).
+    /// </summary>
+    Task<IReadOnlyList<IdentityValue>> ReadIdentityValuesAsync(TableName table, CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<IdentityValue>>([]);
 }

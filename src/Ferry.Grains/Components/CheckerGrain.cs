@@ -52,6 +52,9 @@ public sealed class CheckerGrain(
         StageNames.Schema => PrepareAsync(spec, ct),
         StageNames.Full => CopyAsync(spec, ct),
         StageNames.Verify => VerifyAsync(spec, ct),
+        SwitchoverSteps.ModePrefix + SwitchoverSteps.ConfirmSyncComplete => WaitForSyncAsync(spec, ct),
+        SwitchoverSteps.ModePrefix + SwitchoverSteps.StopForwardSync => StopStreamAsync(spec, ct),
+        SwitchoverSteps.ModePrefix + SwitchoverSteps.ProcessObjects => ProcessObjectsAsync(spec, ct),
         _ => throw new InvalidOperationException($"unknown checker mode {spec.Mode}"),
     };
 
@@ -61,7 +64,8 @@ public sealed class CheckerGrain(
         var dst = Catalog.Open(spec.Destination);
         var selector = (spec.Objects ?? new ObjectRules()).ToSelector();
         var decisions = new SchemaDecisions(spec.SchemaDdl, spec.SchemaSkipped.ToHashSet(), spec.SchemaRemoved.ToHashSet());
-        var preparer = new SchemaPreparer(Catalog.For(src.Kind).OpenSnapshotSource(src), Catalog.For(dst.Kind).OpenDestination(dst, src.Kind), selector, decisions);
+        var destination = Catalog.For(dst.Kind).OpenDestination(dst, src.Kind);
+        var preparer = new SchemaPreparer(Catalog.For(src.Kind).OpenSnapshotSource(src), destination, selector, decisions);
         var names = await preparer.ResolveAsync(ct);
         var done = 0;
         var tables = new List<TableProgress>();
@@ -121,7 +125,8 @@ public sealed class CheckerGrain(
         {
             State = ComponentState.Completed, Progress = 100, Tables = tables, SchemaObjects = objects,
             Warnings = LossyColumns(src.Kind, dst.Kind, prepared)
-                .Concat(prepared.Where(p => p.Error is null).SelectMany(p => p.Warnings ?? []).Select(w => "schema: " + w)).ToList(),
+                .Concat(prepared.Where(p => p.Error is null).SelectMany(p => p.Warnings ?? []).Select(w => "schema: " + w))
+                .ToList(),
         });
     }
 
@@ -229,7 +234,7 @@ public sealed class CheckerGrain(
             var database = spec.Tables.FirstOrDefault(t => c.Name.StartsWith($"{t.Database}.{t.Table}.", StringComparison.Ordinal))?.DestDatabase;
             try
             {
-                await destination.RunDdlAsync(database ?? "", c.Ddl!, ct);
+                await destination.AddConstraintAsync(database ?? "", c.Ddl!, ct);
                 constraints.Add(new SchemaObject { Name = c.Name, Kind = c.Kind, Status = StageStatus.Completed, Ddl = c.Ddl, Detail = "added after the full copy" });
             }
             catch (Exception e) when (e is not OperationCanceledException)
@@ -240,6 +245,126 @@ public sealed class CheckerGrain(
         if (constraints.Count > 0)
             await ReportAsync(spec, new ComponentReport { State = ComponentState.Running, SchemaObjects = constraints });
         await Report(ComponentState.Completed);
+    }
+
+    /// <summary>
+    /// Switchover, once writes have stopped: reads the source's log end and waits until the writer's checkpoint,
+    /// committed on the destination, is at or past it — every source change is then on the destination.
+    /// </summary>
+    private async Task WaitForSyncAsync(ComponentSpec spec, CancellationToken ct)
+    {
+        var src = Catalog.Open(spec.Source);
+        var dst = Catalog.Open(spec.Destination);
+        var connector = Catalog.For(src.Kind);
+        var target = spec.StartPosition is { Length: > 0 } known ? new Engine.Changes.LogPosition(known) : await connector.CurrentPositionAsync(src, ct);
+        await ReportAsync(spec, new ComponentReport
+        {
+            State = ComponentState.Running, CheckpointPosition = target.Value,
+            Warnings = [$"waiting for the writer to commit up to source position {target}, read after writes stopped"],
+        });
+        var destination = Catalog.For(dst.Kind).OpenDestination(dst, src.Kind);
+        var stream = $"{spec.ProjectId}/forward";
+        var lastReport = Stopwatch.StartNew();
+        while (true)
+        {
+            var checkpoint = await destination.ReadCheckpointAsync(stream, ct);
+            if (checkpoint is { } at && connector.ComparePositions(at, target) >= 0)
+            {
+                await ReportAsync(spec, new ComponentReport
+                {
+                    State = ComponentState.Completed,
+                    Warnings = [$"the writer committed source position {at}, at or past {target} read after writes stopped"],
+                });
+                return;
+            }
+            if (lastReport.Elapsed > TimeSpan.FromSeconds(5))
+            {
+                lastReport.Restart();
+                await ReportAsync(spec, new ComponentReport
+                {
+                    State = ComponentState.Running,
+                    Warnings = [$"waiting for the writer to commit up to source position {target}; its checkpoint is {checkpoint?.Value ?? "not written yet"}"],
+                });
+            }
+            await Task.Delay(TimeSpan.FromMilliseconds(300), ct);
+        }
+    }
+
+    /// <summary>Switchover: the writer is stopped; what the source keeps for the stream goes (a PostgreSQL slot and publication), as release does.</summary>
+    private async Task StopStreamAsync(ComponentSpec spec, CancellationToken ct)
+    {
+        var src = Catalog.Open(spec.Source);
+        await Catalog.For(src.Kind).ReleaseStreamAsync(src, $"{spec.ProjectId}/forward", ct);
+        await ReportAsync(spec, new ComponentReport
+        {
+            State = ComponentState.Completed,
+            Warnings = [src.Kind == EngineKind.PostgreSql
+                ? "forward sync stopped; the replication slot and publication were dropped on the source"
+                : "forward sync stopped"],
+        });
+    }
+
+    /// <summary>
+    /// Switchover: the held-back foreign keys and CHECKs are added, then every AUTO_INCREMENT counter and sequence
+    /// behind an identity or serial column is set to where the source's stands, so the next insert on the
+    /// destination gets the next id. Every failure is reported at once and fails the step (retry runs what is left).
+    /// </summary>
+    private async Task ProcessObjectsAsync(ComponentSpec spec, CancellationToken ct)
+    {
+        var src = Catalog.Open(spec.Source);
+        var dst = Catalog.Open(spec.Destination);
+        var source = Catalog.For(src.Kind).OpenSnapshotSource(src);
+        var destination = Catalog.For(dst.Kind).OpenDestination(dst, src.Kind);
+        var failures = new List<string>();
+        var constraints = new List<SchemaObject>();
+        foreach (var c in spec.DeferredConstraints)
+        {
+            var database = spec.Tables.FirstOrDefault(t => c.Name.StartsWith($"{t.Database}.{t.Table}.", StringComparison.Ordinal))?.DestDatabase;
+            try
+            {
+                await destination.AddConstraintAsync(database ?? "", c.Ddl!, ct);
+                constraints.Add(new SchemaObject { Name = c.Name, Kind = c.Kind, Status = StageStatus.Completed, Ddl = c.Ddl, Detail = "added at switchover" });
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failures.Add($"{c.Name}: {e.Message}");
+                constraints.Add(new SchemaObject { Name = c.Name, Kind = c.Kind, Status = StageStatus.Failed, Ddl = c.Ddl, Error = e.Message, Detail = "added at switchover" });
+            }
+        }
+        if (constraints.Count > 0) await ReportAsync(spec, new ComponentReport { State = ComponentState.Running, SchemaObjects = constraints });
+
+        var mappings = await TableMappings.ReadAsync(source, spec.Tables, spec.Objects, ct);
+        // Tables aggregated into one destination table share its counter: the highest source value wins.
+        var wanted = new Dictionary<(Engine.Schema.TableName, string), (TableMapping Mapping, Engine.Schema.IdentityValue Value)>();
+        foreach (var m in mappings)
+            foreach (var v in await source.ReadIdentityValuesAsync(m.Source.Name, ct))
+            {
+                if (m.Source.IndexOf(v.Column) < 0) continue;
+                var k = (m.Target, v.Column.ToLowerInvariant());
+                if (!wanted.TryGetValue(k, out var had) || had.Value.Next < v.Next) wanted[k] = (m, v);
+            }
+        var set = new List<string>();
+        var warnings = new List<string>();
+        foreach (var (m, v) in wanted.Values)
+        {
+            try
+            {
+                if (await destination.SetIdentityAsync(m, v, ct) is not null) set.Add($"{m.Target}.{v.Column} → {v.Next}");
+                else warnings.Add($"{m.Target}.{v.Column} does not number rows on the destination (source next value {v.Next})");
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                failures.Add($"{m.Target}.{v.Column} (next value {v.Next}): {e.Message}");
+            }
+        }
+        if (failures.Count > 0)
+            throw new Engine.Errors.FerryException("switchover.objects-failed",
+                $"{failures.Count} object(s) could not be set on the destination — {string.Join("; ", failures)}. " +
+                "Fix the cause and retry the step, skip or remove a constraint at /schema/{object}, or skip the step");
+        foreach (var w in warnings) Logger.LogWarning("{Id}: {Warning}", Id, w);
+        var detail = $"{constraints.Count} constraint(s) added; {set.Count} counter(s) set" + (set.Count > 0 ? $": {string.Join(", ", set)}" : "")
+                     + (warnings.Count > 0 ? $"; not numbered on the destination: {string.Join("; ", warnings)}" : "");
+        await ReportAsync(spec, new ComponentReport { State = ComponentState.Completed, Warnings = [detail] });
     }
 
     private async Task VerifyAsync(ComponentSpec spec, CancellationToken ct)

@@ -11,7 +11,7 @@ namespace Ferry.Grains.Projects;
 /// The stage machine of one project. It never moves data itself: it starts component grains,
 /// takes their reports, advances stages, and a one-minute reminder re-drives it after any failure.
 /// </summary>
-public sealed class ProjectGrain(
+public sealed partial class ProjectGrain(
     [PersistentState("project", "ferry")] IPersistentState<ProjectState> state,
     ConnectorCatalog catalog,
     ILogger<ProjectGrain> logger) : Grain, IProjectGrain, IRemindable
@@ -371,6 +371,11 @@ public sealed class ProjectGrain(
             if (existing >= 0) S.SchemaObjects[existing] = o; else S.SchemaObjects.Add(o);
         }
         ApplyDepartures(report);
+        if (report.Stage.StartsWith(SwitchoverSteps.ModePrefix, StringComparison.Ordinal))
+        {
+            await SwitchoverReportAsync(report);
+            return;
+        }
         if (integration)
         {
             if (report.State == ComponentState.Completed) await IntegrationStepDoneAsync(report, known);
@@ -532,6 +537,11 @@ public sealed class ProjectGrain(
             return;
         }
         var hasIncremental = Stage(StageNames.Incremental) is not null;
+        if (S.Switchover.Count > 0)
+        {
+            await AdvanceSwitchoverAsync();
+            if (S.Status != ProjectStatus.Running) return;
+        }
         foreach (var stage in S.Stages)
         {
             if (stage.Status is StageStatus.Completed or StageStatus.Skipped) continue;
@@ -574,10 +584,10 @@ public sealed class ProjectGrain(
                     return;
             }
         }
-        if (!hasIncremental)
+        if (!hasIncremental || SwitchoverDone)
         {
             S.Status = ProjectStatus.Completed;
-            Log("completed", "all stages completed", null);
+            Log("completed", SwitchoverDone ? "switchover done and all stages completed" : "all stages completed", null);
             await state.WriteStateAsync();
             await ForgetReminderAsync();
             await GrainFactory.GetGrain<IProjectRegistryGrain>("active").SetActiveAsync(Id, false);
@@ -648,7 +658,8 @@ public sealed class ProjectGrain(
         {
             ($"{Id}/{StageNames.Schema}", false), ($"{Id}/{StageNames.Full}", false),
             ($"{Id}/{StageNames.Verify}", false), ($"{Id}/forward", true),
-        }.Concat(Enumerable.Range(1, S.Integration).SelectMany(n => new[] { ($"{Id}/schema-{n}", false), ($"{Id}/full-{n}", false) }));
+        }.Concat(Enumerable.Range(1, S.Integration).SelectMany(n => new[] { ($"{Id}/schema-{n}", false), ($"{Id}/full-{n}", false) }))
+        .Concat(S.Switchover.Count == 0 ? [] : SwitchoverComponents().Select(c => ($"{Id}/{c}", false)));
 
     private async Task PauseComponentsAsync()
     {

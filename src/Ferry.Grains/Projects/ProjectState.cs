@@ -35,4 +35,6 @@ public sealed class ProjectState
     [Id(19)] public Dictionary<string, string> SchemaDdl { get; set; } = [];
     [Id(20)] public List<string> SchemaSkipped { get; set; } = [];
     [Id(21)] public List<string> SchemaRemoved { get; set; } = [];
+    /// <summary>Forward switchover, once started: its steps in order.</summary>
+    [Id(22)] public List<SwitchoverStep> Switchover { get; set; } = [];
 }

@@ -41,7 +41,7 @@ public static class MySqlSchemaReader
         await using (var cmd = new MySqlCommand(
             """
             SELECT COLUMN_NAME, LOWER(DATA_TYPE), COLUMN_TYPE, IS_NULLABLE, CHARACTER_SET_NAME, EXTRA,
-                   NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, COLLATION_NAME
+                   NUMERIC_PRECISION, NUMERIC_SCALE, DATETIME_PRECISION, COLLATION_NAME, COLUMN_DEFAULT
             FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = @d AND TABLE_NAME = @t ORDER BY ORDINAL_POSITION
             """, c))
         {
@@ -67,7 +67,10 @@ public static class MySqlSchemaReader
                     IsGenerated: generated,
                     Precision: precision,
                     Scale: scale,
-                    Collation: r.IsDBNull(9) ? null : r.GetString(9)));
+                    Collation: r.IsDBNull(9) ? null : r.GetString(9),
+                    // MariaDB reports a literal default quoted ('abc'), no default as NULL, an expression as written
+                    Default: generated || r.IsDBNull(10) || r.GetString(10) == "NULL" ? null : r.GetString(10),
+                    Identity: extra.Contains("AUTO_INCREMENT", StringComparison.Ordinal) ? ColumnSchema.IdentityAutoIncrement : null));
             }
         }
         if (columns.Count == 0) return null;
@@ -225,6 +228,31 @@ public static class MySqlSchemaReader
         await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
         if (!await r.ReadAsync(ct).ConfigureAwait(false)) return null;
         return new ViewSchema(view, r.GetString(0), r.GetString(1), r.GetString(2));
+    }
+
+    /// <summary>The table's AUTO_INCREMENT counter (the next id an insert without one gets), for its AUTO_INCREMENT column.</summary>
+    public static async Task<IReadOnlyList<IdentityValue>> ReadIdentityValuesAsync(MySqlConnection c, TableName table, CancellationToken ct)
+    {
+        // MySQL 8 caches information_schema statistics; MariaDB has no such setting
+        try
+        {
+            await using var expiry = new MySqlCommand("SET SESSION information_schema_stats_expiry = 0", c);
+            await expiry.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+        }
+        catch (MySqlException) { }
+        await using var cmd = new MySqlCommand(
+            """
+            SELECT c.COLUMN_NAME, t.AUTO_INCREMENT FROM information_schema.TABLES t
+            JOIN information_schema.COLUMNS c ON c.TABLE_SCHEMA = t.TABLE_SCHEMA AND c.TABLE_NAME = t.TABLE_NAME
+            WHERE t.TABLE_SCHEMA = @d AND t.TABLE_NAME = @t AND c.EXTRA LIKE '%auto_increment%' AND t.AUTO_INCREMENT IS NOT NULL
+            """, c);
+        cmd.Parameters.AddWithValue("@d", table.Database);
+        cmd.Parameters.AddWithValue("@t", table.Table);
+        await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+        var values = new List<IdentityValue>();
+        while (await r.ReadAsync(ct).ConfigureAwait(false))
+            values.Add(new IdentityValue(r.GetString(0), Convert.ToInt64(r.GetValue(1)), ColumnSchema.IdentityAutoIncrement));
+        return values;
     }
 
     public static async Task<long> EstimateRowsAsync(MySqlConnection c, TableName table, CancellationToken ct)

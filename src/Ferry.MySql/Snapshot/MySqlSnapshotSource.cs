@@ -46,6 +46,12 @@ public sealed class MySqlSnapshotSource(ConnectionInfo connection) : ISnapshotSo
         return await MySqlSchemaReader.ReadTableAsync(c, table, ct).ConfigureAwait(false);
     }
 
+    public async Task<IReadOnlyList<IdentityValue>> ReadIdentityValuesAsync(TableName table, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        return await MySqlSchemaReader.ReadIdentityValuesAsync(c, table, ct).ConfigureAwait(false);
+    }
+
     public async Task<long> EstimateRowsAsync(TableName table, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);

@@ -55,7 +55,7 @@ public sealed partial class MySqlDestination(ConnectionInfo connection, PostgreS
             var shape = fromPostgreSql.Shape(source);
             var indexes = MySqlSchemaObjects.Indexes(source, shape).Where(i => i.Definition is not null && (i.Index.Unique || !deferSecondaryIndexes))
                 .Select(i => i.Definition!).ToList();
-            ddl = BuildCreateTable(shape, target, indexes) + " COLLATE=utf8mb4_bin";
+            ddl = BuildCreateTable(shape, target, indexes, AutoIncrementColumn(source)) + " COLLATE=utf8mb4_bin";
             await using var pc = await OpenAsync(ct).ConfigureAwait(false);
             var pgDb = "CREATE DATABASE IF NOT EXISTS " + MySqlIdentifier.Quote(target.Database) + " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin";
             await ExecuteAsync(pc, null, pgDb, ct).ConfigureAwait(false);
@@ -100,7 +100,8 @@ public sealed partial class MySqlDestination(ConnectionInfo connection, PostgreS
         if (fromPostgreSql is null) return [];
         var shape = fromPostgreSql.Shape(mapping.Source);
         return MySqlSchemaObjects.TypeWarnings(mapping.Source, shape)
-            .Concat(MySqlSchemaObjects.Indexes(mapping.Source, shape).Where(i => i.Warning is not null).Select(i => i.Warning!)).ToList();
+            .Concat(MySqlSchemaObjects.Indexes(mapping.Source, shape).Where(i => i.Warning is not null).Select(i => i.Warning!))
+            .Concat(NumberingAndDefaultWarnings(mapping)).ToList();
     }
 
     public async Task<string> CreateViewAsync(ViewSchema view, TableName target, Func<TableName, TableName?> rename, CancellationToken ct)
@@ -143,6 +144,16 @@ public sealed partial class MySqlDestination(ConnectionInfo connection, PostgreS
             await ExecuteAsync(c, null, "CREATE DATABASE IF NOT EXISTS " + MySqlIdentifier.Quote(database), ct).ConfigureAwait(false);
             await ExecuteAsync(c, null, "USE " + MySqlIdentifier.Quote(database), ct).ConfigureAwait(false);
         }
+        try { await ExecuteAsync(c, null, ddl, ct).ConfigureAwait(false); }
+        catch (MySqlException e) { throw new FerryException("ddl.failed", $"the destination refused the statement ({e.Message}): {ddl}", e); }
+    }
+
+    /// <summary>Writing sessions turn foreign_key_checks off (rows arrive out of order); a constraint added now must hold for the rows there.</summary>
+    public async Task AddConstraintAsync(string database, string ddl, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await ExecuteAsync(c, null, "SET SESSION foreign_key_checks = 1", ct).ConfigureAwait(false);
+        if (database.Length > 0) await ExecuteAsync(c, null, "USE " + MySqlIdentifier.Quote(database), ct).ConfigureAwait(false);
         try { await ExecuteAsync(c, null, ddl, ct).ConfigureAwait(false); }
         catch (MySqlException e) { throw new FerryException("ddl.failed", $"the destination refused the statement ({e.Message}): {ddl}", e); }
     }
@@ -220,7 +231,51 @@ public sealed partial class MySqlDestination(ConnectionInfo connection, PostgreS
         return "CREATE TABLE IF NOT EXISTS " + MySqlIdentifier.Quote(target) + create[m.Length..];
     }
 
-    private static string BuildCreateTable(TableSchema source, TableName target, IReadOnlyList<string>? definitions = null)
+    /// <summary>
+    /// A PostgreSQL identity or serial column that MySQL can number: an integer column leading the key (AUTO_INCREMENT
+    /// must be indexed, one per table). Others are named by <see cref="NumberingAndDefaultWarnings"/>.
+    /// </summary>
+    private static string? AutoIncrementColumn(TableSchema source)
+    {
+        if (source.Key.Count == 0) return null;
+        var first = source.Columns[source.IndexOf(source.Key[0])];
+        return first.Identity is ColumnSchema.IdentityAlways or ColumnSchema.IdentityByDefault or ColumnSchema.IdentitySerial
+               && first.DataType is "int2" or "int4" or "int8" ? first.Name : null;
+    }
+
+    /// <summary>PostgreSQL numbering and DEFAULTs that do not reach MySQL, one line each.</summary>
+    private List<string> NumberingAndDefaultWarnings(TableMapping mapping)
+    {
+        var numbered = AutoIncrementColumn(mapping.Source);
+        var warnings = new List<string>();
+        foreach (var col in mapping.Source.Columns)
+        {
+            if (col.Identity is not null && col.Name != numbered)
+                warnings.Add($"{mapping.Source.Name}.{col.Name}: {col.Identity} numbering is not carried to MySQL (AUTO_INCREMENT needs an integer column leading the key); inserts on the destination must give its value");
+            if (col.Default is { } d && col.Identity is null && !col.IsGenerated)
+                warnings.Add($"{mapping.Source.Name}.{col.Name}: DEFAULT {d} is in PostgreSQL's dialect and is left out; add it by hand if the application relies on it");
+        }
+        return warnings;
+    }
+
+    /// <summary>Switchover: <c>ALTER TABLE … AUTO_INCREMENT = next</c> when the destination column is AUTO_INCREMENT.</summary>
+    public async Task<string?> SetIdentityAsync(TableMapping mapping, IdentityValue value, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using (var cmd = new MySqlCommand(
+            "SELECT COUNT(*) FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = @d AND TABLE_NAME = @t AND COLUMN_NAME = @c AND EXTRA LIKE '%auto_increment%'", c))
+        {
+            cmd.Parameters.AddWithValue("@d", mapping.Target.Database);
+            cmd.Parameters.AddWithValue("@t", mapping.Target.Table);
+            cmd.Parameters.AddWithValue("@c", value.Column);
+            if (Convert.ToInt64(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false)) == 0) return null;
+        }
+        var sql = $"ALTER TABLE {MySqlIdentifier.Quote(mapping.Target)} AUTO_INCREMENT = {value.Next.ToString(System.Globalization.CultureInfo.InvariantCulture)}";
+        await ExecuteAsync(c, null, sql, ct).ConfigureAwait(false);
+        return sql;
+    }
+
+    private static string BuildCreateTable(TableSchema source, TableName target, IReadOnlyList<string>? definitions = null, string? autoIncrement = null)
     {
         var sb = new StringBuilder("CREATE TABLE IF NOT EXISTS ").Append(MySqlIdentifier.Quote(target)).Append(" (");
         for (var i = 0; i < source.Columns.Count; i++)
@@ -231,6 +286,7 @@ public sealed partial class MySqlDestination(ConnectionInfo connection, PostgreS
             if (col.Charset is { } cs && cs != "binary" && col.DataType is "char" or "varchar" or "tinytext" or "text" or "mediumtext" or "longtext" or "enum" or "set")
                 sb.Append(" CHARACTER SET ").Append(cs);
             sb.Append(col.IsNullable ? " NULL" : " NOT NULL");
+            if (col.Name == autoIncrement) sb.Append(" AUTO_INCREMENT");
         }
         if (source.Key.Count > 0) sb.Append(", PRIMARY KEY (").Append(string.Join(", ", source.Key.Select(MySqlIdentifier.Quote))).Append(')');
         foreach (var d in definitions ?? []) sb.Append(", ").Append(d);

@@ -74,7 +74,20 @@ public static class PgSchemaReader
                    CASE WHEN t.typnamespace = 'pg_catalog'::regnamespace THEN t.typname::text ELSE pg_catalog.format_type(a.atttypid, NULL) END,
                    pg_catalog.format_type(a.atttypid, a.atttypmod), NOT a.attnotnull, a.attgenerated <> '', a.atttypmod,
                    CASE WHEN a.attcollation <> 0 AND a.attcollation <> t.typcollation THEN co.collname::text END,
-                   CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END
+                   CASE WHEN a.attgenerated <> '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END,
+                   CASE WHEN a.attgenerated = '' THEN pg_catalog.pg_get_expr(d.adbin, d.adrelid) END,
+                   a.attidentity::text,
+                   COALESCE(
+                     (SELECT ARRAY[sn.nspname::text, s.relname::text] FROM pg_catalog.pg_depend dep
+                      JOIN pg_catalog.pg_class s ON s.oid = dep.objid AND s.relkind = 'S'
+                      JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
+                      WHERE dep.classid = 'pg_catalog.pg_class'::regclass AND dep.refclassid = 'pg_catalog.pg_class'::regclass
+                        AND dep.refobjid = a.attrelid AND dep.refobjsubid = a.attnum AND dep.deptype IN ('a', 'i') LIMIT 1),
+                     (SELECT ARRAY[sn.nspname::text, s.relname::text] FROM pg_catalog.pg_depend dep
+                      JOIN pg_catalog.pg_class s ON s.oid = dep.refobjid AND s.relkind = 'S'
+                      JOIN pg_catalog.pg_namespace sn ON sn.oid = s.relnamespace
+                      WHERE dep.classid = 'pg_catalog.pg_attrdef'::regclass AND dep.objid = d.oid
+                        AND dep.refclassid = 'pg_catalog.pg_class'::regclass LIMIT 1))
             FROM pg_catalog.pg_attribute a
             LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
             JOIN pg_catalog.pg_type t ON t.oid = a.atttypid
@@ -91,13 +104,26 @@ public static class PgSchemaReader
                 var dataType = r.GetString(2);
                 var typmod = r.GetInt32(6);
                 var (precision, scale) = PrecisionScale(dataType, typmod);
+                var sequenceName = r.IsDBNull(11) ? null : (string[])r.GetValue(11);
+                var identity = r.GetString(10) switch
+                {
+                    "a" => ColumnSchema.IdentityAlways,
+                    "d" => ColumnSchema.IdentityByDefault,
+                    _ when sequenceName is not null && !r.IsDBNull(9) => ColumnSchema.IdentitySerial,
+                    _ => null,
+                };
                 columns.Add(new ColumnSchema(r.GetString(1), dataType, r.GetString(3), r.GetBoolean(4),
-                    IsGenerated: r.GetBoolean(5), Precision: precision, Scale: scale, Collation: r.IsDBNull(7) ? null : r.GetString(7)));
+                    IsGenerated: r.GetBoolean(5), Precision: precision, Scale: scale, Collation: r.IsDBNull(7) ? null : r.GetString(7),
+                    Default: r.IsDBNull(9) ? null : r.GetString(9), Identity: identity,
+                    Sequence: sequenceName is null || identity is null ? null : new TableName(sequenceName[0], sequenceName[1])));
                 var col = columns[^1];
                 if (columns.Count > 1) create.Append(",\n");
                 create.Append("  ").Append(PgIdentifier.Quote(col.Name)).Append(' ').Append(col.ColumnType);
                 if (col.Collation is { } collation) create.Append(" COLLATE ").Append(PgIdentifier.Quote(collation));
                 if (!r.IsDBNull(8)) create.Append(GeneratedPrefix).Append(r.GetString(8)).Append(GeneratedSuffix);
+                if (col.Identity is ColumnSchema.IdentityAlways or ColumnSchema.IdentityByDefault)
+                    create.Append(" GENERATED ").Append(col.Identity).Append(" AS IDENTITY");
+                else if (col.Default is { } expression) create.Append(" DEFAULT ").Append(expression);
                 if (!col.IsNullable) create.Append(" NOT NULL");
             }
         }
@@ -289,6 +315,30 @@ public static class PgSchemaReader
         "timestamp" or "timestamptz" or "time" or "timetz" or "interval" => (typmod >= 0 ? typmod & 0xffff : 6, 0),
         _ => (0, 0),
     };
+
+    /// <summary>
+    /// The next value of each identity or serial column's sequence: last_value plus the increment once it has been
+    /// used (is_called), else last_value itself.
+    /// </summary>
+    public static async Task<IReadOnlyList<IdentityValue>> ReadIdentityValuesAsync(NpgsqlConnection c, TableName table, CancellationToken ct)
+    {
+        var schema = await ReadTableAsync(c, table, ct).ConfigureAwait(false);
+        var values = new List<IdentityValue>();
+        if (schema is null) return values;
+        foreach (var col in schema.Columns.Where(x => x.Sequence is not null))
+        {
+            var seq = col.Sequence!;
+            await using var cmd = new NpgsqlCommand(
+                $"SELECT s.last_value, s.is_called, p.seqincrement FROM {PgIdentifier.Quote(seq)} s, pg_catalog.pg_sequence p WHERE p.seqrelid = $1::regclass", c);
+            cmd.Parameters.AddWithValue(PgIdentifier.Quote(seq));
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            if (!await r.ReadAsync(ct).ConfigureAwait(false)) continue;
+            var last = r.GetInt64(0);
+            var next = r.GetBoolean(1) ? last + r.GetInt64(2) : last;
+            values.Add(new IdentityValue(col.Name, next, col.Identity!, seq));
+        }
+        return values;
+    }
 
     public static async Task<long> EstimateRowsAsync(NpgsqlConnection c, TableName table, CancellationToken ct)
     {

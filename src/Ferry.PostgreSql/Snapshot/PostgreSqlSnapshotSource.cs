@@ -54,6 +54,12 @@ public sealed class PostgreSqlSnapshotSource(ConnectionInfo connection) : ISnaps
         return await PgSchemaReader.ReadTableAsync(c, table, ct).ConfigureAwait(false);
     }
 
+    public async Task<IReadOnlyList<IdentityValue>> ReadIdentityValuesAsync(TableName table, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        return await PgSchemaReader.ReadIdentityValuesAsync(c, table, ct).ConfigureAwait(false);
+    }
+
     public async Task<long> EstimateRowsAsync(TableName table, CancellationToken ct)
     {
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
