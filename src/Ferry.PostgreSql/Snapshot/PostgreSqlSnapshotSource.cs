@@ -180,7 +180,13 @@ public sealed class PostgreSqlSnapshotSource(ConnectionInfo connection) : ISnaps
 
     private static string KeyList(TableSchema table) => string.Join(", ", table.Key.Select(PgIdentifier.Quote));
 
-    private static string OrderBy(TableSchema table) => KeyList(table);
+    /// <summary>
+    /// The key columns qualified by the table: a bare name in ORDER BY means the output column of that name, which
+    /// is the wire form (<c>"id"::int8</c>, <c>"n"::text</c>), so the server would sort every row of the range instead
+    /// of walking the key's index (and text order is not the key's order).
+    /// </summary>
+    private static string OrderBy(TableSchema table) =>
+        string.Join(", ", table.Key.Select(k => PgIdentifier.Quote(table.Name) + "." + PgIdentifier.Quote(k)));
 
     /// <summary>A row comparison over the key, which PostgreSQL answers from a btree index on it.</summary>
     private static string KeyAfter(TableSchema table, object?[] after) => $"({KeyList(table)}) > {PgLiteral.Row(table, table.Key, after)}";
