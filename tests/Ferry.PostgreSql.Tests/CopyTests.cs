@@ -150,6 +150,18 @@ public sealed class CopyTests
         var plain = table with { Columns = table.Columns.Where(c => c.Name is not ("m" or "mo")).ToList() };
         Assert.Null(await new PostgreSqlDestination(PgTestServers.Dest).TryCopyChunkAsync(source, new TableMapping(plain, plain.Name, RowFilter.Parse("i4 > 10")), all, CancellationToken.None));
         Assert.Null(await new PostgreSqlDestination(PgTestServers.Dest, new MySqlToPostgreSqlTypeMapper()).TryCopyChunkAsync(source, new TableMapping(plain, plain.Name), all, CancellationToken.None));
+
+        // a target made by the operator with other types, and a text key (its range would be compared by the destination's collation)
+        await PgTestServers.ExecAsync(TestServers.PgSource, $"CREATE TABLE {q}.narrow (id int4 PRIMARY KEY, v int4); INSERT INTO {q}.narrow VALUES (1, 1);" +
+                                                            $"CREATE TABLE {q}.named (k text PRIMARY KEY, v int4); INSERT INTO {q}.named VALUES ('a', 1)");
+        await PgTestServers.ExecAsync(TestServers.PgDest, $"CREATE TABLE {q}.narrow (id int8 PRIMARY KEY, v int8); CREATE TABLE {q}.named (k text PRIMARY KEY, v int4)");
+        var dest = new PostgreSqlDestination(PgTestServers.Dest);
+        var narrow = (await source.ReadTableAsync(new TableName(s, "narrow"), CancellationToken.None))!;
+        Assert.Null(await dest.TryCopyChunkAsync(source, new TableMapping(narrow, narrow.Name), all, CancellationToken.None));
+        Assert.Equal(1, await dest.BulkLoadAsync(new TableMapping(narrow, narrow.Name), source.ReadChunkAsync(narrow, all, CancellationToken.None), CancellationToken.None));
+        var named = (await source.ReadTableAsync(new TableName(s, "named"), CancellationToken.None))!;
+        Assert.Null(await dest.TryCopyChunkAsync(source, new TableMapping(named, named.Name), all, CancellationToken.None));
+        Assert.Equal(0L, await PgTestServers.ScalarAsync(TestServers.PgDest, $"SELECT count(*) FROM {q}.named"));
     }
 
     [Fact]

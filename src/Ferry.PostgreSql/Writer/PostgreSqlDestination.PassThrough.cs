@@ -1,6 +1,8 @@
+using System.Collections.Concurrent;
 using Ferry.Engine.Connections;
 using Ferry.Engine.Copy;
 using Ferry.Engine.Schema;
+using Ferry.PostgreSql.Schema;
 using Ferry.PostgreSql.Snapshot;
 using Npgsql;
 
@@ -30,6 +32,33 @@ public sealed partial class PostgreSqlDestination : IPassThroughDestination
         "circle", "tsvector", "tsquery", "pg_lsn",
     };
 
+    /// <summary>Per target table: whether its columns take the source's binary form (checked once per copy).</summary>
+    private readonly ConcurrentDictionary<TableName, Task<bool>> _targetMatches = new();
+
+    /// <summary>
+    /// Key types whose order does not depend on a collation: the chunk's range is deleted on the destination, which
+    /// must find exactly the rows the source's range holds (a text key would compare by the destination's collation).
+    /// </summary>
+    private static bool CollationFree(ColumnSchema col) => col.DataType is not ("text" or "varchar" or "bpchar" or "name" or "char");
+
+    /// <summary>
+    /// The target as it is (created by the schema stage, or by the operator): every written column there with the
+    /// source's type (typmods may differ: the binary form does not carry them, the server applies the target's),
+    /// and not generated. Anything else goes the decoding path, which casts in SQL.
+    /// </summary>
+    private async Task<bool> TargetMatchesAsync(TableMapping mapping, int[] columns, CancellationToken ct)
+    {
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        var target = await PgSchemaReader.ReadTableAsync(c, mapping.Target, ct).ConfigureAwait(false);
+        if (target is null) return false;
+        return columns.All(i =>
+        {
+            var col = mapping.Source.Columns[i];
+            var at = target.IndexOf(col.Name);
+            return at >= 0 && target.Columns[at].DataType == col.DataType && !target.Columns[at].IsGenerated;
+        });
+    }
+
     private static bool PassesThrough(ColumnSchema col) =>
         PassThroughTypes.Contains(col.DataType) || (col.DataType.StartsWith('_') && PassThroughTypes.Contains(col.DataType[1..]));
 
@@ -38,7 +67,19 @@ public sealed partial class PostgreSqlDestination : IPassThroughDestination
         var table = mapping.Source;
         if (source is not PostgreSqlSnapshotSource pg || _types is not SameEngineTypeMapper || mapping.Filter is not null) return null;
         var columns = WritableColumns(table);
-        if (columns.Length == 0 || !columns.All(i => PassesThrough(table.Columns[i]))) return null;
+        if (columns.Length == 0 || !columns.All(i => PassesThrough(table.Columns[i])) ||
+            !table.KeyOrdinals().All(i => CollationFree(table.Columns[i]))) return null;
+        var check = _targetMatches.GetOrAdd(mapping.Target, _ => TargetMatchesAsync(mapping, columns, ct));
+        try
+        {
+            if (!await check.ConfigureAwait(false)) return null;
+        }
+        catch
+        {
+            // a failed look (a lost session) is not remembered: the next chunk asks again
+            _targetMatches.TryRemove(KeyValuePair.Create(mapping.Target, check));
+            throw;
+        }
 
         var list = string.Join(", ", columns.Select(i => PgIdentifier.Quote(table.Columns[i].Name)));
         var conditions = PostgreSqlSnapshotSource.RangeConditions(table, range);
