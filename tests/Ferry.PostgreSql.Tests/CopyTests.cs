@@ -93,6 +93,78 @@ public sealed class CopyTests
     }
 
     [Fact]
+    public async Task Built_in_types_pass_through_undecoded_and_a_redone_chunk_replaces_its_range()
+    {
+        await using var servers = new PgTestServers();
+        var s = await servers.SchemaAsync(TestServers.PgSource, TestServers.PgDest);
+        var q = $"\"{s}\"";
+        await PgTestServers.ExecAsync(TestServers.PgSource, TypesTable.Replace("{s}", q) + TypesRows.Replace("{s}", q) +
+            $"ALTER TABLE {q}.types DROP COLUMN m, DROP COLUMN mo; CREATE TABLE {q}.nokey (a int4, b text); INSERT INTO {q}.nokey SELECT g, 'n' || g FROM generate_series(1, 5) g;");
+        await PgTestServers.ExecAsync(TestServers.PgDest, $"CREATE TYPE {q}.mood AS ENUM ('sad', 'ok', 'happy')");
+        var source = new PostgreSqlSnapshotSource(PgTestServers.Source);
+        var dest = new PostgreSqlDestination(PgTestServers.Dest);
+        var table = (await source.ReadTableAsync(new TableName(s, "types"), CancellationToken.None))!;
+        var mapping = new TableMapping(table, table.Name);
+        await dest.CreateTableAsync(mapping, CancellationToken.None);
+        var chunks = await source.PlanChunksAsync(table, 7, CancellationToken.None);
+        long total = 0;
+        foreach (var chunk in chunks)
+            total += await dest.TryCopyChunkAsync(source, mapping, chunk, CancellationToken.None) ?? throw new Xunit.Sdk.XunitException("not passed through");
+        Assert.Equal(40, total);
+
+        // redone after a crash that came after its commit: the same rows, not twice
+        Assert.Equal(7, await dest.TryCopyChunkAsync(source, mapping, chunks[1], CancellationToken.None));
+        // redone after the source changed in its range (a row deleted, one changed, one added): the range is the source's again
+        await PgTestServers.ExecAsync(TestServers.PgSource,
+            $"DELETE FROM {q}.types WHERE id = 9; UPDATE {q}.types SET t = 'changed', i4 = 7 WHERE id = 10; INSERT INTO {q}.types (id, t) VALUES (100, 'late')");
+        Assert.Equal(6, await dest.TryCopyChunkAsync(source, mapping, chunks[1], CancellationToken.None));
+        Assert.Equal(6, await dest.TryCopyChunkAsync(source, mapping, chunks[^1], CancellationToken.None));
+
+        var expected = await PgTestServers.RowsAsync(TestServers.PgSource, $"{q}.types");
+        var actual = await PgTestServers.RowsAsync(TestServers.PgDest, $"{q}.types");
+        Assert.Equal(40, actual.Count);
+        Assert.Equal(expected, actual);
+        Assert.Contains("\"g\":14", actual.Single(r => r.StartsWith("{\"id\":10,", StringComparison.Ordinal)));
+
+        // a table without a key is one chunk, emptied first: a redo does not double it
+        var nokey = (await source.ReadTableAsync(new TableName(s, "nokey"), CancellationToken.None))!;
+        var nokeyMapping = new TableMapping(nokey, nokey.Name);
+        await dest.CreateTableAsync(nokeyMapping, CancellationToken.None);
+        Assert.Equal(5, await dest.TryCopyChunkAsync(source, nokeyMapping, new Ferry.Engine.Copy.KeyRange(null, null), CancellationToken.None));
+        Assert.Equal(5, await dest.TryCopyChunkAsync(source, nokeyMapping, new Ferry.Engine.Copy.KeyRange(null, null), CancellationToken.None));
+        Assert.Equal(await PgTestServers.RowsAsync(TestServers.PgSource, $"{q}.nokey", "a"), await PgTestServers.RowsAsync(TestServers.PgDest, $"{q}.nokey", "a"));
+    }
+
+    [Fact]
+    public async Task User_types_filters_and_other_engines_types_take_the_decoding_path()
+    {
+        await using var servers = new PgTestServers();
+        var s = await servers.SchemaAsync(TestServers.PgSource, TestServers.PgDest);
+        var q = $"\"{s}\"";
+        await PgTestServers.ExecAsync(TestServers.PgSource, TypesTable.Replace("{s}", q) + TypesRows.Replace("{s}", q));
+        var source = new PostgreSqlSnapshotSource(PgTestServers.Source);
+        var table = (await source.ReadTableAsync(new TableName(s, "types"), CancellationToken.None))!;
+        var all = new Ferry.Engine.Copy.KeyRange(null, null);
+        // an enum's binary form is read against the destination's own type, money's by its lc_monetary: not passed through
+        Assert.Null(await new PostgreSqlDestination(PgTestServers.Dest).TryCopyChunkAsync(source, new TableMapping(table, table.Name), all, CancellationToken.None));
+        var plain = table with { Columns = table.Columns.Where(c => c.Name is not ("m" or "mo")).ToList() };
+        Assert.Null(await new PostgreSqlDestination(PgTestServers.Dest).TryCopyChunkAsync(source, new TableMapping(plain, plain.Name, RowFilter.Parse("i4 > 10")), all, CancellationToken.None));
+        Assert.Null(await new PostgreSqlDestination(PgTestServers.Dest, new MySqlToPostgreSqlTypeMapper()).TryCopyChunkAsync(source, new TableMapping(plain, plain.Name), all, CancellationToken.None));
+
+        // a target made by the operator with other types, and a text key (its range would be compared by the destination's collation)
+        await PgTestServers.ExecAsync(TestServers.PgSource, $"CREATE TABLE {q}.narrow (id int4 PRIMARY KEY, v int4); INSERT INTO {q}.narrow VALUES (1, 1);" +
+                                                            $"CREATE TABLE {q}.named (k text PRIMARY KEY, v int4); INSERT INTO {q}.named VALUES ('a', 1)");
+        await PgTestServers.ExecAsync(TestServers.PgDest, $"CREATE TABLE {q}.narrow (id int8 PRIMARY KEY, v int8); CREATE TABLE {q}.named (k text PRIMARY KEY, v int4)");
+        var dest = new PostgreSqlDestination(PgTestServers.Dest);
+        var narrow = (await source.ReadTableAsync(new TableName(s, "narrow"), CancellationToken.None))!;
+        Assert.Null(await dest.TryCopyChunkAsync(source, new TableMapping(narrow, narrow.Name), all, CancellationToken.None));
+        Assert.Equal(1, await dest.BulkLoadAsync(new TableMapping(narrow, narrow.Name), source.ReadChunkAsync(narrow, all, CancellationToken.None), CancellationToken.None));
+        var named = (await source.ReadTableAsync(new TableName(s, "named"), CancellationToken.None))!;
+        Assert.Null(await dest.TryCopyChunkAsync(source, new TableMapping(named, named.Name), all, CancellationToken.None));
+        Assert.Equal(0L, await PgTestServers.ScalarAsync(TestServers.PgDest, $"SELECT count(*) FROM {q}.named"));
+    }
+
+    [Fact]
     public async Task Values_follow_the_row_value_conventions()
     {
         await using var servers = new PgTestServers();

@@ -100,22 +100,35 @@ public sealed class LoadDataStream : Stream
             case string s when field == Field.Hex: PutAscii(Convert.ToHexString(Encoding.UTF8.GetBytes(s))); return;
             case long year when field == Field.Year:
                 // a bare "0" would load as 2000
-                PutAscii(year.ToString("0000", CultureInfo.InvariantCulture)); return;
+                PutFormatted(year, "0000"); return;
             case string s: PutEscaped(s); return;
-            case long l: PutAscii(l.ToString(CultureInfo.InvariantCulture)); return;
-            case ulong u: PutAscii(u.ToString(CultureInfo.InvariantCulture)); return;
-            case int i: PutAscii(i.ToString(CultureInfo.InvariantCulture)); return;
-            case float x: PutAscii(x.ToString("R", CultureInfo.InvariantCulture)); return;
-            case double d: PutAscii(d.ToString("R", CultureInfo.InvariantCulture)); return;
-            case decimal m: PutAscii(m.ToString(CultureInfo.InvariantCulture)); return;
+            case long l: PutFormatted(l, default); return;
+            case ulong u: PutFormatted(u, default); return;
+            case int i: PutFormatted(i, default); return;
+            case float x: PutFormatted(x, "R"); return;
+            case double d: PutFormatted(d, "R"); return;
+            case decimal m: PutFormatted(m, default); return;
             case DateOnly d when d.DayNumber == 0: PutAscii(ZeroDate.DateText); return;
             case DateTime dt when dt.Ticks == 0: PutAscii(ZeroDate.DateTimeText); return;
-            case DateOnly d: PutAscii(d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)); return;
-            case DateTime dt: PutAscii(dt.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture)); return;
+            case DateOnly d: PutFormatted(d, "yyyy-MM-dd"); return;
+            case DateTime dt: PutFormatted(dt, "yyyy-MM-dd HH:mm:ss.ffffff"); return;
             case TimeSpan t: PutAscii(RowValues.FormatTime(t)); return;
             case bool b: Put(b ? (byte)'1' : (byte)'0'); return;
             case byte[] raw: PutEscaped(raw); return;
             default: PutEscaped(Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty); return;
+        }
+    }
+
+    /// <summary>Numbers and dates formatted as UTF-8 straight into the buffer: no string per value. None needs escaping.</summary>
+    private void PutFormatted<T>(T value, ReadOnlySpan<char> format) where T : IUtf8SpanFormattable
+    {
+        for (var size = 64; ; size *= 2)
+        {
+            if (value.TryFormat(_buffer.GetSpan(size), out var written, format, CultureInfo.InvariantCulture))
+            {
+                _buffer.Advance(written);
+                return;
+            }
         }
     }
 
@@ -132,37 +145,57 @@ public sealed class LoadDataStream : Stream
         _buffer.Advance(s.Length);
     }
 
+    /// <summary>Text encoded as UTF-8 into the buffer, then escaped in place (from the back, so nothing is overwritten before it is read).</summary>
     private void PutEscaped(string s)
     {
         var max = Encoding.UTF8.GetMaxByteCount(s.Length);
-        var rented = ArrayPool<byte>.Shared.Rent(max);
-        try
+        var span = _buffer.GetSpan(max * 2);
+        var n = Encoding.UTF8.GetBytes(s, span);
+        var specials = 0;
+        var rest = span[..n];
+        for (int at; (at = rest.IndexOfAny(Special)) >= 0; rest = rest[(at + 1)..]) specials++;
+        if (specials > 0)
         {
-            var n = Encoding.UTF8.GetBytes(s, rented);
-            PutEscaped(rented.AsSpan(0, n));
+            var o = n + specials;
+            for (var i = n - 1; i >= 0; i--)
+            {
+                var b = span[i];
+                var escaped = Escape(b);
+                if (escaped == 0) { span[--o] = b; continue; }
+                span[--o] = escaped;
+                span[--o] = (byte)'\\';
+            }
         }
-        finally
-        {
-            ArrayPool<byte>.Shared.Return(rented);
-        }
+        _buffer.Advance(n + specials);
     }
 
-    /// <summary>Escapes for FIELDS ESCAPED BY '\\' (the special bytes are ASCII, never inside a UTF-8 sequence).</summary>
+    /// <summary>The bytes FIELDS ESCAPED BY '\\' must escape (all ASCII, so never inside a UTF-8 sequence).</summary>
+    private static readonly SearchValues<byte> Special = SearchValues.Create("\\\t\n\r\0"u8);
+
+    private static byte Escape(byte b) => b switch
+    {
+        (byte)'\\' => (byte)'\\',
+        (byte)'\t' => (byte)'t',
+        (byte)'\n' => (byte)'n',
+        (byte)'\r' => (byte)'r',
+        0 => (byte)'0',
+        _ => 0,
+    };
+
+    /// <summary>Runs without special bytes are copied whole; each special byte becomes its escape.</summary>
     private void PutEscaped(ReadOnlySpan<byte> bytes)
     {
         var span = _buffer.GetSpan(bytes.Length * 2);
         var o = 0;
-        foreach (var b in bytes)
+        while (!bytes.IsEmpty)
         {
-            switch (b)
-            {
-                case (byte)'\\': span[o++] = (byte)'\\'; span[o++] = (byte)'\\'; break;
-                case (byte)'\t': span[o++] = (byte)'\\'; span[o++] = (byte)'t'; break;
-                case (byte)'\n': span[o++] = (byte)'\\'; span[o++] = (byte)'n'; break;
-                case (byte)'\r': span[o++] = (byte)'\\'; span[o++] = (byte)'r'; break;
-                case 0: span[o++] = (byte)'\\'; span[o++] = (byte)'0'; break;
-                default: span[o++] = b; break;
-            }
+            var at = bytes.IndexOfAny(Special);
+            if (at < 0) { bytes.CopyTo(span[o..]); o += bytes.Length; break; }
+            bytes[..at].CopyTo(span[o..]);
+            o += at;
+            span[o++] = (byte)'\\';
+            span[o++] = Escape(bytes[at]);
+            bytes = bytes[(at + 1)..];
         }
         _buffer.Advance(o);
     }

@@ -99,12 +99,7 @@ public sealed class PostgreSqlSnapshotSource(ConnectionInfo connection) : ISnaps
 
     public async IAsyncEnumerable<object?[]> ReadChunkAsync(TableSchema table, KeyRange range, [EnumeratorCancellation] CancellationToken ct, RowFilter? filter = null)
     {
-        var conditions = new List<string>();
-        if (table.Key.Count > 0)
-        {
-            if (range.After is not null) conditions.Add(KeyAfter(table, range.After));
-            if (range.UpTo is not null) conditions.Add($"({KeyList(table)}) <= {PgLiteral.Row(table, table.Key, range.UpTo)}");
-        }
+        var conditions = RangeConditions(table, range);
         if (filter is not null) conditions.Add(filter.Render(new PostgreSqlFilterDialect(table)));
         var reader = new PgRowReader(table.Columns);
         // COPY takes no parameters: key bounds are typed literals (PgLiteral), the filter is rendered from its parse tree
@@ -173,9 +168,31 @@ public sealed class PostgreSqlSnapshotSource(ConnectionInfo connection) : ISnaps
         return result;
     }
 
+    /// <summary>The session settings and server of this source, for <see cref="Writer.PostgreSqlDestination"/>'s pass-through copy.</summary>
+    internal ConnectionInfo Connection => connection;
+
+    /// <summary>The conditions that select the rows of <paramref name="range"/> (none for a table without a key: it is one chunk).</summary>
+    internal static List<string> RangeConditions(TableSchema table, KeyRange range)
+    {
+        var conditions = new List<string>();
+        if (table.Key.Count == 0) return conditions;
+        if (range.After is not null) conditions.Add(KeyAfter(table, range.After));
+        if (range.UpTo is not null) conditions.Add($"({KeyList(table)}) <= {PgLiteral.Row(table, table.Key, range.UpTo)}");
+        return conditions;
+    }
+
+    /// <summary>The ordering of a chunk's read: by key, so the server walks the key's index over the range.</summary>
+    internal static string OrderByKey(TableSchema table) => OrderBy(table);
+
     private static string KeyList(TableSchema table) => string.Join(", ", table.Key.Select(PgIdentifier.Quote));
 
-    private static string OrderBy(TableSchema table) => KeyList(table);
+    /// <summary>
+    /// The key columns qualified by the table: a bare name in ORDER BY means the output column of that name, which
+    /// is the wire form (<c>"id"::int8</c>, <c>"n"::text</c>), so the server would sort every row of the range instead
+    /// of walking the key's index (and text order is not the key's order).
+    /// </summary>
+    private static string OrderBy(TableSchema table) =>
+        string.Join(", ", table.Key.Select(k => PgIdentifier.Quote(table.Name) + "." + PgIdentifier.Quote(k)));
 
     /// <summary>A row comparison over the key, which PostgreSQL answers from a btree index on it.</summary>
     private static string KeyAfter(TableSchema table, object?[] after) => $"({KeyList(table)}) > {PgLiteral.Row(table, table.Key, after)}";

@@ -13,7 +13,7 @@ namespace Ferry.PostgreSql.Writer;
 /// Writes to a PostgreSQL database: tables created from the source's definition, chunks bulk-loaded with
 /// binary COPY, change batches applied idempotently with their checkpoint in the same transaction.
 /// </summary>
-public sealed class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapper? types = null) : IDestination
+public sealed partial class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapper? types = null) : IDestination
 {
     public const string CheckpointSchema = PgSchemaReader.FerrySchema;
     public const string CheckpointTable = "ferry_checkpoint";
