@@ -177,6 +177,7 @@ public sealed class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapp
         var plan = ddl.Plan ?? throw new FerryException("ddl.unsupported", $"the statement was not understood: {ddl.Statement}");
         TableName Target(TableName t) => targets.TryGetValue(t, out var target) ? target
             : throw new FerryException("ddl.unsupported", $"{t} is not migrated: {ddl.Statement}");
+        if (plan.Columns is { } columns) return await AlterColumnsAsync(columns, Target(columns.After.Name), ct).ConfigureAwait(false);
         var sql = plan.Kind switch
         {
             DdlKind.TruncateTable => "TRUNCATE TABLE " + string.Join(", ", plan.Tables.Select(r => PgIdentifier.Quote(Target(r.Table)))),
@@ -185,6 +186,53 @@ public sealed class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapp
         };
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await PgSessions.ExecuteAsync(c, sql, ct).ConfigureAwait(false);
+        return sql;
+    }
+
+    /// <summary>
+    /// Follows a source column change in one transaction, each step safe to repeat: dropped and added columns by
+    /// <c>IF [NOT] EXISTS</c>, a type change by <c>ALTER COLUMN … TYPE</c> (a no-op when already done). An added
+    /// column takes the value the source's existing rows hold (its default when added) through a default that is
+    /// dropped at once: the destination computes nothing itself, every later value comes from the source.
+    /// </summary>
+    private async Task<string> AlterColumnsAsync(ColumnChange change, TableName target, CancellationToken ct)
+    {
+        var table = PgIdentifier.Quote(target);
+        var statements = new List<string>();
+        foreach (var col in change.Dropped)
+            statements.Add($"ALTER TABLE {table} DROP COLUMN IF EXISTS {PgIdentifier.Quote(col.Name)}");
+        foreach (var col in change.Added)
+        {
+            var sb = new StringBuilder($"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {PgIdentifier.Quote(col.Name)} {_types.ColumnType(col)}");
+            if (_types.Collation(col) is { } collation) sb.Append(" COLLATE ").Append(PgIdentifier.Quote(collation));
+            var filled = change.Filled.GetValueOrDefault(col.Name);
+            if (filled is not null)
+                sb.Append(" DEFAULT ").Append(PgLiteral.Typed(col with { ColumnType = _types.ColumnType(col) }, _types.Value(change.After, col, filled)));
+            // NOT NULL only where existing rows have a value: rows the source holds are all written by key later anyway
+            if (!col.IsNullable && filled is not null) sb.Append(" NOT NULL");
+            statements.Add(sb.ToString());
+            if (filled is not null) statements.Add($"ALTER TABLE {table} ALTER COLUMN {PgIdentifier.Quote(col.Name)} DROP DEFAULT");
+        }
+        foreach (var (_, to) in change.Retyped)
+            statements.Add($"ALTER TABLE {table} ALTER COLUMN {PgIdentifier.Quote(to.Name)} TYPE {_types.ColumnType(to)}" +
+                           (_types.Collation(to) is { } collation ? " COLLATE " + PgIdentifier.Quote(collation) : ""));
+        var sql = string.Join(";\n", statements);
+        if (statements.Count == 0) return sql;
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+        try
+        {
+            foreach (var statement in statements)
+            {
+                await using var cmd = new NpgsqlCommand(statement, c, tx);
+                await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            await tx.CommitAsync(ct).ConfigureAwait(false);
+        }
+        catch (PostgresException e)
+        {
+            throw new FerryException("ddl.failed", $"following a column change of {change.After.Name} on the destination failed ({e.MessageText}): {sql}", e);
+        }
         return sql;
     }
 
