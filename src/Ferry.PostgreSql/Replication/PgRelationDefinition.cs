@@ -96,7 +96,11 @@ internal static class PgRelationDefinition
         if (added.Count == 0) return new DdlPlan(DdlKind.AlterTable, refs, null, change);
         await using var cmd = new NpgsqlCommand("""
             SELECT a.attname, a.atthasmissing, d.adrelid IS NOT NULL,
-                   CASE WHEN a.atthasmissing THEN (SELECT v FROM unnest(a.attmissingval::text::text[]) v LIMIT 1) END
+                   CASE WHEN a.atthasmissing THEN (SELECT v FROM unnest(a.attmissingval::text::text[]) v LIMIT 1) END,
+                   a.attnotnull AND d.adrelid IS NOT NULL AND NOT EXISTS (
+                       SELECT 1 FROM regexp_matches(d.adbin::text, ':(?:func|opfunc)id (\d+)', 'g') m
+                       JOIN pg_catalog.pg_proc p ON p.oid = m[1]::oid WHERE p.provolatile <> 'i'),
+                   pg_catalog.pg_get_expr(d.adbin, d.adrelid)
             FROM pg_catalog.pg_attribute a
             JOIN pg_catalog.pg_class cl ON cl.oid = a.attrelid JOIN pg_catalog.pg_namespace n ON n.oid = cl.relnamespace
             LEFT JOIN pg_catalog.pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
@@ -106,16 +110,26 @@ internal static class PgRelationDefinition
         cmd.Parameters.AddWithValue(after.Name.Table);
         cmd.Parameters.AddWithValue(added.Select(x => x.Name).ToArray());
         var defaults = new List<string>();
+        var constant = new List<(ColumnSchema Column, string Expression)>();
         await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
         {
             while (await r.ReadAsync(ct).ConfigureAwait(false))
             {
                 var column = after.Columns.First(x => x.Name == r.GetString(0));
                 if (r.GetBoolean(1)) filled[column.Name] = r.IsDBNull(3) ? null : PgTextValue.Decode(PgWire.Of(column), r.GetString(3));
+                // the stored value is gone when a later statement rewrote the table (it wrote the value into every row):
+                // a NOT NULL column whose default is immutable can only hold that default in the rows that were there
+                else if (r.GetBoolean(4)) constant.Add((column, r.GetString(5)));
                 // a default without a stored value for existing rows: computed per row (volatile, the table was
                 // rewritten) or set after the column came; either way the log does not say what existing rows hold
                 else if (r.GetBoolean(2)) defaults.Add(column.Name);
             }
+        }
+        foreach (var (column, expression) in constant)
+        {
+            // the expression is the source catalog's own, of immutable functions only: evaluating it has no effect
+            await using var eval = new NpgsqlCommand($"SELECT (({expression}))::text", c);
+            filled[column.Name] = await eval.ExecuteScalarAsync(ct).ConfigureAwait(false) is string text ? PgTextValue.Decode(PgWire.Of(column), text) : null;
         }
         if (defaults.Count > 0)
             return Refused($"existing rows hold values in {string.Join(", ", defaults)} that the change log does not carry (a default PostgreSQL computed per row, " +
