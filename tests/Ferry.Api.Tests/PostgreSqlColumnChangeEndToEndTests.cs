@@ -153,6 +153,35 @@ public sealed class PostgreSqlColumnChangeEndToEndTests : IAsyncLifetime
         Assert.Contains("rename", failed["error"]!["message"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
     }
 
+    [Fact]
+    public async Task A_keyless_table_is_copied_but_never_published_so_the_sources_own_updates_and_deletes_keep_working()
+    {
+        await PgSql.ExecAsync(TestServers.PgSource, $"""
+            SET search_path = "{_schema}";
+            CREATE TABLE nokey (a integer, b text);
+            INSERT INTO nokey SELECT g, 'b' || g FROM generate_series(1, 50) g;
+            """);
+        var dst = await PgDataSourceAsync("pg-dest", TestServers.PgDest);
+        var id = await StartAsync(dst);
+        var publication = PgReplicationNames.For($"{id}/forward");
+        Assert.Equal(0L, await PgSql.ScalarAsync(TestServers.PgSource,
+            $"SELECT count(*) FROM pg_publication_tables WHERE pubname = '{publication}' AND schemaname = '{_schema}' AND tablename = 'nokey'"));
+        Assert.Equal(1L, await PgSql.ScalarAsync(TestServers.PgSource,
+            $"SELECT count(*) FROM pg_publication_tables WHERE pubname = '{publication}' AND schemaname = '{_schema}' AND tablename = 'items'"));
+        // PostgreSQL refuses UPDATE and DELETE on a published table without a replica identity: these must succeed
+        await PgSql.ExecAsync(TestServers.PgSource, $"""
+            SET search_path = "{_schema}";
+            UPDATE nokey SET b = 'changed' WHERE a <= 10;
+            DELETE FROM nokey WHERE a > 40;
+            UPDATE items SET a = -1 WHERE id = 1;
+            """);
+        Assert.Equal(50L, await PgSql.ScalarAsync(TestServers.PgDest, $"SELECT count(*) FROM \"{_schema}\".nokey"));
+        var warnings = (await _api.GetOkAsync($"/api/v1/projects/{id}/events?limit=1000"))["items"]!.AsArray()
+            .Select(e => e!["message"]!.GetValue<string>()).Where(m => m.Contains("nokey", StringComparison.Ordinal)).ToList();
+        Assert.NotEmpty(warnings);
+        await AssertPgConvergesAsync(TimeSpan.FromSeconds(30));
+    }
+
     private async Task AssertPgConvergesAsync(TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;
