@@ -182,6 +182,36 @@ public sealed class PostgreSqlColumnChangeEndToEndTests : IAsyncLifetime
         await AssertPgConvergesAsync(TimeSpan.FromSeconds(30));
     }
 
+    [Fact]
+    public async Task A_project_is_refused_with_the_tables_whose_replica_identity_would_break_the_stream_named()
+    {
+        await PgSql.ExecAsync(TestServers.PgSource, $"""
+            SET search_path = "{_schema}";
+            CREATE TABLE nothing (id integer PRIMARY KEY, v text);
+            ALTER TABLE nothing REPLICA IDENTITY NOTHING;
+            CREATE TABLE uniq (id integer NOT NULL UNIQUE, v text);
+            CREATE TABLE byindex (id integer PRIMARY KEY, u integer NOT NULL);
+            CREATE UNIQUE INDEX byindex_u ON byindex (u);
+            ALTER TABLE byindex REPLICA IDENTITY USING INDEX byindex_u;
+            CREATE TABLE nokey (a integer);
+            """);
+        var src = await PgDataSourceAsync("pg-source", TestServers.PgSource);
+        var dst = await PgDataSourceAsync("pg-dest", TestServers.PgDest);
+        var (status, body) = await _api.SendAsync(HttpMethod.Post, "/api/v1/projects", Scenario.MigrationBody("pgcdc-ri", src, dst, _schema, ["schema", "full", "incremental"]));
+        Assert.Equal(422, status);
+        Assert.Equal("datasource.replica-identity", body!["code"]!.GetValue<string>());
+        var problems = body["errors"]!["objects"]!.AsArray().Select(p => p!.GetValue<string>()).ToList();
+        Assert.Equal(3, problems.Count);
+        Assert.Contains(problems, p => p.Contains(".nothing has REPLICA IDENTITY NOTHING", StringComparison.Ordinal) && p.Contains("REPLICA IDENTITY FULL", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains(".uniq has REPLICA IDENTITY DEFAULT but no primary key", StringComparison.Ordinal));
+        Assert.Contains(problems, p => p.Contains(".byindex has REPLICA IDENTITY USING INDEX over (u)", StringComparison.Ordinal));
+        Assert.Empty((await _api.GetOkAsync("/api/v1/projects"))["items"]!.AsArray());
+
+        // copy-only projects do not publish anything: they are not refused
+        var (copyOnly, _) = await _api.SendAsync(HttpMethod.Post, "/api/v1/projects", Scenario.MigrationBody("pgcdc-ri-copy", src, dst, _schema, ["schema", "full"]));
+        Assert.Equal(201, copyOnly);
+    }
+
     private async Task AssertPgConvergesAsync(TimeSpan timeout)
     {
         var deadline = DateTime.UtcNow + timeout;

@@ -136,7 +136,14 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
         }
     }
 
-    /// <summary>Tables among <paramref name="tables"/> whose updates and deletes could not be followed: no key and no REPLICA IDENTITY FULL.</summary>
+    /// <summary>
+    /// Tables among <paramref name="tables"/> that Ferry would publish (they have a key) but whose replica identity breaks
+    /// or weakens the stream: NOTHING (PostgreSQL then refuses the source's own UPDATE and DELETE on the published
+    /// table), DEFAULT without a primary key (the same), USING INDEX over other columns than the key Ferry matches rows
+    /// by (deletes would carry the wrong columns). Keyless tables are copied only and never published, so they are not
+    /// named here (the schema stage warns about them): even under REPLICA IDENTITY FULL they are not streamed, since
+    /// the chunked copy is not taken at the slot's snapshot and replaying changes over it without a key would double rows.
+    /// </summary>
     public async Task<IReadOnlyList<string>> CheckReplicaIdentityAsync(IEnumerable<TableName> tables, CancellationToken ct)
     {
         var problems = new List<string>();
@@ -144,17 +151,27 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
         foreach (var t in tables)
         {
             var schema = await PgSchemaReader.ReadTableAsync(c, t, ct).ConfigureAwait(false);
-            if (schema is null) continue;
-            await using var cmd = new NpgsqlCommand(
-                "SELECT c.relreplident::text FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2", c);
+            if (schema is null || schema.Key.Count == 0) continue;
+            await using var cmd = new NpgsqlCommand("""
+                SELECT c.relreplident::text,
+                       ARRAY(SELECT a.attname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+                             WHERE i.indrelid = c.oid AND i.indisreplident ORDER BY a.attname)
+                FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2
+                """, c);
             cmd.Parameters.AddWithValue(t.Database);
             cmd.Parameters.AddWithValue(t.Table);
-            var identity = (string?)await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false);
-            if (identity == "f") continue;
+            string? identity = null;
+            string[] index = [];
+            await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+                if (await r.ReadAsync(ct).ConfigureAwait(false)) (identity, index) = (r.GetString(0), r.GetFieldValue<string[]>(1));
+            var fix = $"ALTER TABLE {PgIdentifier.Quote(t)} REPLICA IDENTITY FULL (or DEFAULT with a primary key)";
             if (identity == "n")
-                problems.Add($"{t} has REPLICA IDENTITY NOTHING: its updates and deletes cannot be followed. ALTER TABLE {PgIdentifier.Quote(t)} REPLICA IDENTITY FULL (or DEFAULT with a primary key).");
+                problems.Add($"{t} has REPLICA IDENTITY NOTHING: once published, PostgreSQL refuses its UPDATE and DELETE, and Ferry could not follow them. {fix}.");
             else if (identity == "d" && !await HasPrimaryKeyAsync(c, t, ct).ConfigureAwait(false))
-                problems.Add($"{t} has no primary key: its updates and deletes carry no old row. ALTER TABLE {PgIdentifier.Quote(t)} REPLICA IDENTITY FULL, or add a primary key.");
+                problems.Add($"{t} has REPLICA IDENTITY DEFAULT but no primary key: once published, PostgreSQL refuses its UPDATE and DELETE. {fix}, or add a primary key.");
+            else if (identity == "i" && !index.SequenceEqual(schema.Key.Order(StringComparer.Ordinal)))
+                problems.Add($"{t} has REPLICA IDENTITY USING INDEX over ({string.Join(", ", index)}), but Ferry matches its rows by ({string.Join(", ", schema.Key)}): " +
+                             $"deletes would carry the wrong columns. {fix}.");
         }
         return problems;
     }
