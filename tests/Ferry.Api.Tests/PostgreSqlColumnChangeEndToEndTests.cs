@@ -86,6 +86,12 @@ public sealed class PostgreSqlColumnChangeEndToEndTests : IAsyncLifetime
         INSERT INTO items VALUES (1004, 9000000000, repeat('long text ', 20), 11);
         COMMIT;
         UPDATE items SET a = 5000000000 + id, v = v || ' now longer than ten' WHERE id BETWEEN 70 AND 80;
+        -- rows of the table before and after its change in one transaction
+        BEGIN;
+        UPDATE items SET a = a + 1000 WHERE id BETWEEN 100 AND 105;
+        ALTER TABLE items ADD COLUMN e text DEFAULT 'e';
+        UPDATE items SET e = 'mixed ' || id WHERE id BETWEEN 103 AND 110;
+        COMMIT;
         """);
 
     /// <summary>Made while the project is paused: the writer resumes from its checkpoint and meets the change first.</summary>
@@ -135,9 +141,9 @@ public sealed class PostgreSqlColumnChangeEndToEndTests : IAsyncLifetime
         await AssertMariaConvergesAsync(["a", "v", "x"], TimeSpan.Zero);
 
         await ChangeColumnsAsync();
-        await AssertMariaConvergesAsync(["a", "v", "c"], TimeSpan.FromSeconds(60));
+        await AssertMariaConvergesAsync(["a", "v", "c", "e"], TimeSpan.FromSeconds(60));
         var types = await MariaColumnsAsync();
-        Assert.Equal(["id", "a", "v", "c"], types.Keys);
+        Assert.Equal(["id", "a", "v", "c", "e"], types.Keys);
         Assert.Equal("bigint(20)", types["a"]);
         Assert.Equal("longtext", types["v"]);
         Assert.Equal("int(11)", types["c"]);
@@ -145,12 +151,43 @@ public sealed class PostgreSqlColumnChangeEndToEndTests : IAsyncLifetime
         await _api.PostOkAsync($"/api/v1/projects/{id}/pause");
         await ChangeWhilePausedAsync();
         await _api.PostOkAsync($"/api/v1/projects/{id}/resume");
-        await AssertMariaConvergesAsync(["a", "v", "c", "d"], TimeSpan.FromSeconds(60));
+        await AssertMariaConvergesAsync(["a", "v", "c", "e", "d"], TimeSpan.FromSeconds(60));
         Assert.Equal("decimal(10,2)", (await MariaColumnsAsync())["d"]);
 
         await RenameAsync();
         var failed = await WaitForFailureAsync(id);
         Assert.Contains("rename", failed["error"]!["message"]!.GetValue<string>(), StringComparison.OrdinalIgnoreCase);
+    }
+
+    [Fact]
+    public async Task A_column_change_on_a_table_migrated_with_a_column_subset_stops_the_writer_with_the_reason()
+    {
+        var src = await PgDataSourceAsync("pg-source", TestServers.PgSource);
+        var dst = await PgDataSourceAsync("pg-dest", TestServers.PgDest);
+        var id = (await _api.PostOkAsync("/api/v1/projects", new
+        {
+            name = "pgcdc-subset", kind = "migration", sourceId = src, destinationId = dst, stages = new[] { "schema", "full", "incremental" },
+            objects = new
+            {
+                include = new[] { new { database = _schema, tables = new[] { "items" } } },
+                columns = new Dictionary<string, string[]> { [$"{_schema}.items"] = ["id", "a"] },
+            },
+            options = new { latencyThresholdSeconds = 5 },
+        }))["id"]!.GetValue<string>();
+        _projects.Add(id);
+        await _api.PostOkAsync($"/api/v1/projects/{id}/start");
+        await new Scenario(_api).WaitAsync(id, p => Scenario.Status(Scenario.Stage(p, "incremental")) == "Monitoring", TimeSpan.FromMinutes(3), "incremental");
+        await PgSql.ExecAsync(TestServers.PgSource, $"""
+            SET search_path = "{_schema}";
+            UPDATE items SET a = 1 WHERE id = 1;
+            ALTER TABLE items ADD COLUMN c integer;
+            UPDATE items SET a = 2 WHERE id = 2;
+            """);
+        var failed = await WaitForFailureAsync(id);
+        Assert.Contains("column subset", failed["error"]!["message"]!.GetValue<string>());
+        // everything before the change was applied
+        Assert.Equal(1L, await PgSql.ScalarAsync(TestServers.PgDest, $"SELECT a::int8 FROM \"{_schema}\".items WHERE id = 1"));
+        Assert.Equal(20L, await PgSql.ScalarAsync(TestServers.PgDest, $"SELECT a::int8 FROM \"{_schema}\".items WHERE id = 2"));
     }
 
     [Fact]
