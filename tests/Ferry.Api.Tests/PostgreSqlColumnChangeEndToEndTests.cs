@@ -190,6 +190,84 @@ public sealed class PostgreSqlColumnChangeEndToEndTests : IAsyncLifetime
         Assert.Equal(20L, await PgSql.ScalarAsync(TestServers.PgDest, $"SELECT a::int8 FROM \"{_schema}\".items WHERE id = 2"));
     }
 
+    private Task ExtremesAsync(bool infinity) => PgSql.ExecAsync(TestServers.PgSource, $"""
+        SET search_path = "{_schema}";
+        CREATE TABLE extremes (id integer PRIMARY KEY, d date, ts timestamp, tz timestamptz);
+        INSERT INTO extremes VALUES (1, '0001-01-01', '0001-01-01 00:00:00', '0001-01-01 00:00:00+00'),
+                                    (2, '9999-12-31', '9999-12-31 23:59:59.999999', '9999-12-31 23:59:59.999999+00');
+        {(infinity ? "INSERT INTO extremes VALUES (3, 'infinity', 'infinity', 'infinity'), (4, '-infinity', '-infinity', '-infinity');" : "")}
+        """);
+
+    [Fact]
+    public async Task Infinity_and_the_real_dates_0001_01_01_and_9999_12_31_stay_apart_on_a_PostgreSql_destination()
+    {
+        await ExtremesAsync(infinity: true);
+        var dst = await PgDataSourceAsync("pg-dest", TestServers.PgDest);
+        await StartAsync(dst);
+        await AssertPgRowsAsync("extremes", TimeSpan.Zero);
+        await PgSql.ExecAsync(TestServers.PgSource, $"""
+            SET search_path = "{_schema}";
+            INSERT INTO extremes SELECT id + 10, d, ts, tz FROM extremes;
+            UPDATE extremes SET d = 'infinity', ts = '0001-01-01 00:00:00' WHERE id = 1;
+            UPDATE extremes SET d = '0001-01-01', tz = '-infinity' WHERE id = 4;
+            """);
+        await AssertPgRowsAsync("extremes", TimeSpan.FromSeconds(60));
+        Assert.Equal(2L, await PgSql.ScalarAsync(TestServers.PgDest, $"SELECT count(*) FROM \"{_schema}\".extremes WHERE d = '9999-12-31' AND ts = '9999-12-31 23:59:59.999999'"));
+        Assert.Equal(2L, await PgSql.ScalarAsync(TestServers.PgDest, $"SELECT count(*) FROM \"{_schema}\".extremes WHERE d = 'infinity'::date AND ts = 'infinity'"));
+    }
+
+    [Fact]
+    public async Task The_real_dates_0001_01_01_and_9999_12_31_reach_MariaDb_and_infinity_is_refused_by_name()
+    {
+        await ExtremesAsync(infinity: false);
+        var dst = await new Scenario(_api).CreateDataSourceAsync("maria-dest", TestServers.MariaDbDest);
+        var id = await StartAsync(dst);
+        await PgSql.ExecAsync(TestServers.PgSource, $"INSERT INTO \"{_schema}\".extremes VALUES (5, '9999-12-31', '0001-01-01 00:00:00', '9999-12-31 23:59:59.999999+00')");
+        var deadline = DateTime.UtcNow.AddSeconds(60);
+        List<string> rows;
+        string[] expected =
+        [
+            "1|0001-01-01|0001-01-01 00:00:00.000000|0001-01-01 00:00:00.000000",
+            "2|9999-12-31|9999-12-31 23:59:59.999999|9999-12-31 23:59:59.999999",
+            "5|9999-12-31|0001-01-01 00:00:00.000000|9999-12-31 23:59:59.999999",
+        ];
+        while (true)
+        {
+            rows = [];
+            await using (var m = await TestServers.OpenAsync(TestServers.MariaDbDest))
+            {
+                await using var cmd = new MySqlCommand(
+                    $"SELECT CONCAT_WS('|', id, DATE_FORMAT(d, '%Y-%m-%d'), DATE_FORMAT(ts, '%Y-%m-%d %H:%i:%s.%f'), DATE_FORMAT(tz, '%Y-%m-%d %H:%i:%s.%f')) FROM `{_schema}`.extremes ORDER BY id", m);
+                await using var r = await cmd.ExecuteReaderAsync();
+                while (await r.ReadAsync()) rows.Add(r.GetString(0));
+            }
+            if (rows.SequenceEqual(expected) || DateTime.UtcNow > deadline) break;
+            await Task.Delay(250);
+        }
+        Assert.Equal(expected, rows);
+
+        await PgSql.ExecAsync(TestServers.PgSource, $"INSERT INTO \"{_schema}\".extremes VALUES (6, '2024-01-01', 'infinity', NULL)");
+        var failed = await WaitForFailureAsync(id);
+        var message = failed["error"]!["message"]!.GetValue<string>();
+        Assert.Contains("extremes.ts", message);
+        Assert.Contains("infinity", message);
+    }
+
+    private async Task AssertPgRowsAsync(string table, TimeSpan timeout)
+    {
+        var deadline = DateTime.UtcNow + timeout;
+        while (true)
+        {
+            var expected = await PgSql.RowsAsync(TestServers.PgSource, _schema, table, "id");
+            var actual = await PgSql.RowsAsync(TestServers.PgDest, _schema, table, "id");
+            if (expected.SequenceEqual(actual)) return;
+            if (DateTime.UtcNow > deadline)
+                Assert.Fail($"{table}: source {expected.Count} rows, destination {actual.Count}; first difference: " +
+                            $"{expected.Except(actual).FirstOrDefault()} / {actual.Except(expected).FirstOrDefault()}\n{Failure()}");
+            await Task.Delay(250);
+        }
+    }
+
     [Fact]
     public async Task A_keyless_table_is_copied_but_never_published_so_the_sources_own_updates_and_deletes_keep_working()
     {

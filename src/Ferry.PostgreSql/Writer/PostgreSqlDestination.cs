@@ -125,7 +125,7 @@ public sealed class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapp
                 {
                     var value = _types.Value(table, table.Columns[columns[f]], row[columns[f]]);
                     if (value is null) await import.WriteNullAsync(ct).ConfigureAwait(false);
-                    else await import.WriteAsync(PgWire.Parameter(value), PgWire.DbType(kinds[f]), ct).ConfigureAwait(false);
+                    else await import.WriteAsync(PgWire.Parameter(value, kinds[f]), PgWire.DbType(kinds[f]), ct).ConfigureAwait(false);
                 }
                 count++;
             }
@@ -494,7 +494,7 @@ public sealed class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapp
         {
             var col = table.Columns[i];
             var kind = _types.Wire(col);
-            cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = PgWire.DbType(kind), Value = PgWire.Parameter(_types.Value(table, col, values[i])) });
+            cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = PgWire.DbType(kind), Value = PgWire.Parameter(_types.Value(table, col, values[i]), kind) });
             var p = "$" + cmd.Parameters.Count.ToString(CultureInfo.InvariantCulture);
             // a type mapped from another engine has its own equality (jsonb does); PostgreSQL's own types may not (json)
             parts.Add(kind == PgWireKind.TextCast && _types is SameEngineTypeMapper
@@ -506,7 +506,7 @@ public sealed class PostgreSqlDestination(ConnectionInfo connection, IPgTypeMapp
 
     private string Parameter(NpgsqlCommand cmd, TableSchema table, ColumnSchema col, object? value)
     {
-        cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = PgWire.DbType(_types.Wire(col)), Value = PgWire.Parameter(_types.Value(table, col, value)) });
+        cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = PgWire.DbType(_types.Wire(col)), Value = PgWire.Parameter(_types.Value(table, col, value), _types.Wire(col)) });
         return PgWire.ToColumnType(Destination(col), "$" + cmd.Parameters.Count.ToString(CultureInfo.InvariantCulture));
     }
 
