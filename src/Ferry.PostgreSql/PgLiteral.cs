@@ -1,3 +1,4 @@
+using Ferry.Engine.Changes;
 using System.Globalization;
 using System.Text;
 using Ferry.Engine.Errors;
@@ -30,7 +31,9 @@ public static class PgLiteral
         float f => Text(Float(f)) + "::float4",
         double d => Text(Float(d)) + "::float8",
         byte[] b => Text("\\x" + Convert.ToHexString(b)) + "::bytea",
-        DateOnly d => Text(d == DateOnly.MaxValue ? "infinity" : d == DateOnly.MinValue ? "-infinity" : d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)) + "::date",
+        DateOnly d => Text(d.ToString("yyyy-MM-dd", CultureInfo.InvariantCulture)) + "::date",
+        // cast to the column's date or timestamp type by the caller
+        InfiniteTime inf => Text(inf.ToString()) + "::text",
         DateTime dt => Text(Timestamp(dt)) + (dt.Kind == DateTimeKind.Utc ? "::timestamptz" : "::timestamp"),
         TimeSpan t => Text(Engine.Changes.RowValues.FormatTime(t)) + "::time",
         _ => throw new FerryException("writer.value-unsupported", $"a value of type {value.GetType().Name} cannot be written to PostgreSQL"),
@@ -44,8 +47,6 @@ public static class PgLiteral
 
     private static string Timestamp(DateTime dt)
     {
-        if (dt == DateTime.MaxValue) return "infinity";
-        if (dt == DateTime.MinValue) return "-infinity";
         var text = dt.ToString("yyyy-MM-dd HH:mm:ss.ffffff", CultureInfo.InvariantCulture);
         return dt.Kind == DateTimeKind.Utc ? text + "+00" : text;
     }

@@ -1,3 +1,4 @@
+using Ferry.Engine.Changes;
 using Ferry.Engine.Schema;
 using NpgsqlTypes;
 
@@ -105,11 +106,39 @@ public static class PgWire
         col.DataType is "int2" or "int4" or "int8" or "numeric" or "text" or "varchar" or "bpchar" or "date" or "timestamp"
             or "timestamptz" or "time" or "uuid" or "bytea" or "bool";
 
-    /// <summary>Values as Npgsql writes them for the wire kind (ints widened to long).</summary>
-    public static object Parameter(object? value) => value switch
+    /// <summary>
+    /// Values as Npgsql writes them for the wire kind (ints widened to long). Dates and timestamps go in PostgreSQL's
+    /// own form (days, microseconds since 2000-01-01): Npgsql would write Min/MaxValue — the real dates 0001-01-01 and
+    /// 9999-12-31 — as ±infinity. <see cref="InfiniteTime"/> is written as infinity.
+    /// </summary>
+    public static object Parameter(object? value, PgWireKind kind) => (value, kind) switch
     {
-        null => DBNull.Value,
-        int i => (long)i,
+        (null, _) => DBNull.Value,
+        (int i, _) => (long)i,
+        (InfiniteTime inf, PgWireKind.Date) => inf.Negative ? int.MinValue : int.MaxValue,
+        (InfiniteTime inf, PgWireKind.Timestamp or PgWireKind.TimestampTz) => inf.Negative ? long.MinValue : long.MaxValue,
+        (InfiniteTime inf, _) => inf.ToString(),
+        (DateOnly d, PgWireKind.Date) => d.DayNumber - Epoch.DayNumber,
+        (DateTime t, PgWireKind.Timestamp or PgWireKind.TimestampTz) => (t.Ticks - EpochTicks) / TimeSpan.TicksPerMicrosecond,
         _ => value,
+    };
+
+    private static readonly DateOnly Epoch = new(2000, 1, 1);
+    private static readonly long EpochTicks = new DateTime(2000, 1, 1).Ticks;
+
+    /// <summary>A date from PostgreSQL's own form (days since 2000-01-01; int.Max/MinValue: ±infinity).</summary>
+    public static object Date(int days) => days switch
+    {
+        int.MaxValue => InfiniteTime.Future,
+        int.MinValue => InfiniteTime.Past,
+        _ => Epoch.AddDays(days),
+    };
+
+    /// <summary>A timestamp from PostgreSQL's own form (microseconds since 2000-01-01; long.Max/MinValue: ±infinity).</summary>
+    public static object Timestamp(long micros, DateTimeKind kind) => micros switch
+    {
+        long.MaxValue => InfiniteTime.Future,
+        long.MinValue => InfiniteTime.Past,
+        _ => new DateTime(EpochTicks + micros * TimeSpan.TicksPerMicrosecond, kind),
     };
 }

@@ -28,6 +28,10 @@ public sealed class PostgreSqlConnector : IConnector
     public Task IncludeTablesAsync(ConnectionInfo connection, string serverIdSeed, IReadOnlyCollection<Engine.Schema.TableName> tables, CancellationToken ct) =>
         new PostgreSqlChangeSource(connection, serverIdSeed) { Tables = tables }.PublishAsync(ct);
 
+    /// <summary>Replica identity problems of the tables a stream would publish (see <see cref="PostgreSqlChangeSource.CheckReplicaIdentityAsync"/>).</summary>
+    public Task<IReadOnlyList<string>> StreamProblemsAsync(ConnectionInfo connection, IReadOnlyCollection<Engine.Schema.TableName> tables, CancellationToken ct) =>
+        new PostgreSqlChangeSource(connection, "precheck").CheckReplicaIdentityAsync(tables, ct);
+
     /// <summary>Drops the stream's slot and publication (project released), so the source stops keeping WAL for it.</summary>
     public Task ReleaseStreamAsync(ConnectionInfo connection, string serverIdSeed, CancellationToken ct) =>
         new PostgreSqlChangeSource(connection, serverIdSeed).DropAsync(ct);

@@ -71,11 +71,15 @@ public sealed class PgToMySqlNormalizerTests
     }
 
     [Fact]
-    public void Real_is_compared_at_the_six_digits_MySQL_sends_for_FLOAT()
+    public void Real_and_FLOAT_compare_as_the_float32_both_hold_so_a_difference_past_six_digits_is_reported()
     {
+        // the MySQL reader gives FLOAT exactly (through DOUBLE), so no rounding is needed, and none hides a difference
         var n = Of(new("r", "float4", "real", true), new("r", "float", "float", true));
-        Assert.Equal(Compare(n, 3.4028235e38f), Compare(n, 3.40282e38f));
-        Assert.NotEqual(Compare(n, 1.5f), Compare(n, 1.50001f));
+        Assert.Null(n);
+        Assert.Equal(Compare(n, 1.2345678f), Compare(n, (float)(double)1.2345678f));
+        Assert.NotEqual(Compare(n, 1.2345678f), Compare(n, 1.2345679f));
+        Assert.NotEqual(Compare(n, 3.4028235e38f), Compare(n, 3.40282e38f));
+        Assert.NotEqual(Compare(n, 1.5f), Compare(n, BitConverter.Int32BitsToSingle(BitConverter.SingleToInt32Bits(1.5f) + 1)));
     }
 
     [Fact]

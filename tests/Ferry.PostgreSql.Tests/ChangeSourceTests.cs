@@ -171,16 +171,19 @@ public sealed class ChangeSourceTests
     }
 
     [Fact]
-    public async Task An_idle_stream_yields_heartbeats_and_a_keyless_table_without_full_identity_is_reported()
+    public async Task An_idle_stream_yields_heartbeats_and_a_keyed_table_without_replica_identity_is_reported()
     {
         await using var servers = new PgTestServers();
         var s = await servers.SchemaAsync(TestServers.PgSource);
-        await PgTestServers.ExecAsync(TestServers.PgSource, $"CREATE TABLE \"{s}\".bare (a int4, b text)");
+        // a keyless table is copied only and never published, so its identity does not matter; a keyed one would be published
+        await PgTestServers.ExecAsync(TestServers.PgSource,
+            $"CREATE TABLE \"{s}\".bare (a int4, b text); CREATE TABLE \"{s}\".keyed (a int4 PRIMARY KEY); ALTER TABLE \"{s}\".keyed REPLICA IDENTITY NOTHING");
         var tables = new[] { new TableName(s, "bare") };
         var source = new PostgreSqlChangeSource(PgTestServers.Source, TestServers.UniqueName("idle")) { Tables = tables, HeartbeatInterval = TimeSpan.FromMilliseconds(500) };
         try
         {
-            var problem = Assert.Single(await source.CheckReplicaIdentityAsync(tables, CancellationToken.None));
+            var problem = Assert.Single(await source.CheckReplicaIdentityAsync([.. tables, new TableName(s, "keyed")], CancellationToken.None));
+            Assert.Contains("keyed has REPLICA IDENTITY NOTHING", problem);
             Assert.Contains("REPLICA IDENTITY FULL", problem);
             var p0 = await source.GetCurrentPositionAsync(CancellationToken.None);
             var events = await ReadUntilAsync(source, p0, _ => true, e => e.Count >= 2);

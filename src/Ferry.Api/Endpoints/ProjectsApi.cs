@@ -119,6 +119,8 @@ public static class ProjectsApi
         if (needsLog && body.Stages.Contains(StageNames.Full) && sourceProbe?.LogRetention is { } retention && retention > TimeSpan.Zero
             && await RetentionProblemAsync(catalog, source!, body.Objects!, retention, http.RequestAborted) is { } tooShort)
             return tooShort;
+        if (needsLog && await StreamProblemAsync(catalog, source!, body.Objects!, http.RequestAborted) is { } identity)
+            return identity;
 
         var caller = http.Principal();
         var spec = new ProjectSpec
@@ -215,6 +217,28 @@ public static class ProjectsApi
                      "raise binlog_expire_logs_seconds (or expire_logs_days) on the source";
         return ApiProblem.Create(StatusCodes.Status422UnprocessableEntity, "datasource.binlog-retention", "Precheck failed", detail,
             new Dictionary<string, string[]> { ["sourceId"] = [detail] });
+    }
+
+    /// <summary>Selected tables whose changes the stream could not follow, or whose publishing would break the source's own writes (replica identity).</summary>
+    private static async Task<IResult?> StreamProblemAsync(ConnectorCatalog catalog, DataSourceRecord ds, ObjectRules objects, CancellationToken ct)
+    {
+        if (ConnectorCatalog.ParseKind(ds.Type) != EngineKind.PostgreSql) return null;
+        var conn = catalog.Open(ds);
+        var connector = catalog.For(conn.Kind);
+        var snapshot = connector.OpenSnapshotSource(conn);
+        var selector = objects.ToSelector();
+        var tables = new List<Engine.Schema.TableName>();
+        foreach (var db in await snapshot.ListDatabasesAsync(ct))
+        {
+            if (!selector.MayContainDatabase(db)) continue;
+            foreach (var t in await snapshot.ListTablesAsync(db, ct))
+                if (selector.Includes(new Engine.Schema.TableName(db, t))) tables.Add(new Engine.Schema.TableName(db, t));
+        }
+        var problems = await connector.StreamProblemsAsync(conn, tables, ct);
+        if (problems.Count == 0) return null;
+        var detail = $"source data source {ds.Id}: {string.Join(" ", problems)}";
+        return ApiProblem.Create(StatusCodes.Status422UnprocessableEntity, "datasource.replica-identity", "Precheck failed", detail,
+            new Dictionary<string, string[]> { ["objects"] = problems.ToArray() });
     }
 
     private static async Task<(IResult? Problem, ProbeResult? Result)> PrecheckAsync(ConnectorCatalog catalog, DataSourceRecord ds, bool asSource, bool needsLog, CancellationToken ct)

@@ -23,7 +23,9 @@ public enum DdlKind
 public sealed record DdlTableRef(TableName Table, int Start, int Length, bool Referenced = false);
 
 /// <summary>What a source DDL statement does, as far as the writer needs to know: kind, tables, why not supported.</summary>
-public sealed record DdlPlan(DdlKind Kind, IReadOnlyList<DdlTableRef> Tables, string? Reason = null)
+/// <param name="Columns">A column change described by the source's log itself (no statement text to run): the writer
+/// follows it through the destination's own types; with a <paramref name="Reason"/> it is refused and stops the writer.</param>
+public sealed record DdlPlan(DdlKind Kind, IReadOnlyList<DdlTableRef> Tables, string? Reason = null, ColumnChange? Columns = null)
 {
     public static DdlPlan Unsupported(string reason) => new(DdlKind.Unsupported, [], reason);
     public static readonly DdlPlan Ignored = new(DdlKind.Ignore, []);

@@ -37,6 +37,7 @@ public static class RowValues
         TimeSpan t => FormatTime(t),
         byte[] b => "0x" + Convert.ToHexString(b),
         bool b => b ? "1" : "0",
+        InfiniteTime inf => inf.ToString(),
         _ => Convert.ToString(value, CultureInfo.InvariantCulture) ?? string.Empty,
     };
 

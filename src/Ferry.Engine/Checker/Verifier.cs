@@ -136,14 +136,6 @@ public sealed class Verifier(ISnapshotSource source, ISnapshotSource dest, IRead
             // its trailing fraction zeros on both sides (money: its C-locale text without symbol and separators)
             else if (s is "numeric" or "money" && d == "decimal")
                 result[i] = v => v is string text ? CrossEngineValues.TrimDecimal(s == "money" ? CrossEngineValues.Money(text) : text) : v;
-            // MySQL's text protocol sends FLOAT with 6 significant digits (FLT_DIG): the PostgreSQL real is compared
-            // at that precision, which is all the destination's reader shows (the copy itself is bit-exact).
-            else if (s == "float4" && d == "float")
-                result[i] = v => v switch
-                {
-                    float f when float.IsFinite(f) => float.Parse(f.ToString("G6", System.Globalization.CultureInfo.InvariantCulture), System.Globalization.CultureInfo.InvariantCulture),
-                    _ => v,
-                };
             else if (s == "inet" && d != "inet")
                 result[i] = v => v is string text ? CrossEngineValues.Inet(text) : v;
             // PostgreSQL char(n) is read padded to n, MySQL CHAR without its trailing spaces

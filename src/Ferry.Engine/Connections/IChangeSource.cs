@@ -26,4 +26,13 @@ public interface IChangeSource
     /// otherwise it may hold only the key, or be absent, and must not be judged by a row filter.
     /// </summary>
     bool FullBeforeImages => true;
+
+    /// <summary>
+    /// The definitions row images follow at the position reading starts from (the writer's schema history). A source
+    /// whose log describes tables (pgoutput relation messages) compares what it reads against them and yields a
+    /// <see cref="DdlEvent"/> with a <see cref="ColumnChange"/> where they differ. <paramref name="changedAtStart"/>:
+    /// tables whose definition was recorded by a column change inside the transaction right after the start position,
+    /// so that transaction's images of them before the change were committed already.
+    /// </summary>
+    void Follow(IReadOnlyDictionary<Schema.TableName, Schema.TableSchema> definitions, IReadOnlySet<Schema.TableName> changedAtStart) { }
 }

@@ -18,6 +18,13 @@ public interface IConnector
     Task IncludeTablesAsync(ConnectionInfo connection, string serverIdSeed, IReadOnlyCollection<Schema.TableName> tables, CancellationToken ct) =>
         Task.CompletedTask;
 
+    /// <summary>
+    /// Tables among <paramref name="tables"/> whose changes the stream could not follow, or whose publishing would make
+    /// the source's own UPDATE and DELETE fail (PostgreSQL replica identity), each with what to do about it.
+    /// </summary>
+    Task<IReadOnlyList<string>> StreamProblemsAsync(ConnectionInfo connection, IReadOnlyCollection<Schema.TableName> tables, CancellationToken ct) =>
+        Task.FromResult<IReadOnlyList<string>>([]);
+
     /// <summary>Forgets a released stream on the source (PostgreSQL: drops its slot and publication, so WAL is no longer kept).</summary>
     Task ReleaseStreamAsync(ConnectionInfo connection, string serverIdSeed, CancellationToken ct) => Task.CompletedTask;
     IDestination OpenDestination(ConnectionInfo connection);

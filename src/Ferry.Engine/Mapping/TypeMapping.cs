@@ -49,7 +49,7 @@ namespace Ferry.Engine.Mapping;
 /// json / jsonb                      JSON                       (MariaDB: LONGTEXT checked as JSON)
 /// inet / cidr / macaddr             VARCHAR(43) / VARCHAR(43) / VARCHAR(17)
 /// money                             DECIMAL(19,2)              currency symbol and locale are dropped
-/// bit(n) / bit varying(n), n ≤ 64   BIT(n)                     longer: VARBINARY
+/// bit(n) / bit varying(n), n ≤ 64   BIT(n)                     varying: warned (leading zeros, length lost); longer: VARBINARY
 /// arrays, ranges, composite types   JSON                       as their JSON form
 /// enum types                        ENUM(same labels)          by the table's types (MySqlSchemaObjects); text if a label ends in a space
 /// domains                           their base type            when its text loads as is (integers, numeric, text, date), with the
@@ -128,7 +128,10 @@ public static partial class TypeMapping
             "macaddr" => new("varchar(17)"),
             "macaddr8" => new("varchar(23)"),
             "money" => new("decimal(19,2)", "money becomes DECIMAL(19,2): currency symbol and locale are dropped"),
-            "bit" or "bit varying" or "varbit" => Width(type) is { } n && n <= 64 ? new(Invariant($"bit({n})")) : new("varbinary(8192)", "bit strings longer than 64 bits become bytes"),
+            "bit" or "bit varying" or "varbit" => Width(type) is { } n && n <= 64
+                ? c.DataType == "bit" ? new(Invariant($"bit({n})"))
+                    : new(Invariant($"bit({n})"), "bit varying becomes BIT(n): a shorter string gets leading zeros and its length is lost")
+                : new("varbinary(8192)", "bit strings longer than 64 bits become bytes"),
             "user-defined" or "enum" => new("varchar(255)", "an enum type becomes text holding its labels"),
             _ => new("longtext", $"{c.ColumnType} has no MySQL counterpart: its text form is kept"),
         };

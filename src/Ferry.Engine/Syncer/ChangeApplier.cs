@@ -49,6 +49,8 @@ public sealed class ChangeApplier(
     private readonly Dictionary<TableName, TableName> _created = [];
     private readonly Dictionary<TableName, TableDeparture> _departed = [];
     private long _inserted, _updated, _deleted, _ddl;
+    // Tables whose latest definition a column change recorded at the start position (see IChangeSource.Follow).
+    private readonly HashSet<TableName> _changedAtStart = [];
 
     public async Task RunAsync(Func<SyncProgress, Task> report, CancellationToken ct)
     {
@@ -60,6 +62,7 @@ public sealed class ChangeApplier(
             from = s.To;
         }
         await LoadSchemaHistoryAsync(from, ct);
+        source.Follow(_map.ToDictionary(m => m.Key, m => m.Value.Logged), _changedAtStart);
         var channel = Channel.CreateBounded<ChangeEvent>(new BoundedChannelOptions(20_000) { SingleReader = true, SingleWriter = true });
         using var stop = CancellationTokenSource.CreateLinkedTokenSource(ct);
         var reader = Task.Run(async () =>
@@ -243,6 +246,7 @@ public sealed class ChangeApplier(
         foreach (var e in await destination.ReadSchemaHistoryAsync(stream, ct)) latest[e.Table] = e;
         foreach (var (name, e) in latest.ToList())
         {
+            if (e.Position == from && e.Note?.StartsWith(ColumnsChangedNote, StringComparison.Ordinal) == true) _changedAtStart.Add(name);
             if (e.Schema is null || e.Target is null)
             {
                 // A routed table the source has again was brought back in after it left (an integration
@@ -281,6 +285,8 @@ public sealed class ChangeApplier(
 
     private const string NoLongerSynchronized = "no longer synchronized";
 
+    private const string ColumnsChangedNote = "columns changed";
+
     private const string CrossEngineReason =
         "the statement is in the source engine's SQL and the destination is another engine: make the matching change on the destination by hand " +
         "(with the destination's types), then skip the statement; only TRUNCATE and DROP TABLE are applied across engines";
@@ -302,6 +308,7 @@ public sealed class ChangeApplier(
             throw new DdlBlockedException(ddl.Database, ddl.Statement, before, ddl.Position, plan?.Reason);
         if (plan.Kind == DdlKind.Ignore) return false;
         if (plan.Kind == DdlKind.RenameTable) return await RenameAsync(ddl, before, ct);
+        if (plan.Columns is { } columns) return await FollowColumnsAsync(ddl, columns, before, ct);
 
         var targets = new Dictionary<TableName, TableName>();
         var refs = new List<DdlTableRef>();
@@ -354,6 +361,37 @@ public sealed class ChangeApplier(
             entries.Add(await FollowAsync(r.Table, targets[r.Table], ddl.Position, _map.GetValueOrDefault(r.Table), "changed by a statement", ct));
         }
         await destination.RecordSchemasAsync(stream, ddl.Position, entries, ct);
+        return true;
+    }
+
+    /// <summary>
+    /// A column change the source's log described (no statement to run): the destination alters its table through
+    /// its own type mapping, and rows after it follow the source's new definition, recorded with the checkpoint.
+    /// Tables with a column subset or aggregated with others stop the writer, as statements on them do; so does a
+    /// change the source refused (<see cref="DdlPlan.Reason"/>). Skipping it (an operator aligned the destination by
+    /// hand) records the new definition without touching the destination.
+    /// </summary>
+    private async Task<bool> FollowColumnsAsync(DdlEvent ddl, ColumnChange change, LogPosition before, CancellationToken ct)
+    {
+        var table = change.After.Name;
+        if (!_map.TryGetValue(table, out var mapping)) return false;
+        var skipped = skip is { } s && s.From == before && s.To == ddl.Position;
+        if (!skipped)
+        {
+            if (ddl.Plan!.Reason is { } refused)
+                throw new DdlBlockedException(ddl.Database, ddl.Statement, before, ddl.Position, refused);
+            if (_map.Values.Count(m => m.Target == mapping.Target) > 1)
+                throw new DdlBlockedException(ddl.Database, ddl.Statement, before, ddl.Position,
+                    $"{table} is aggregated with other tables into {mapping.Target}: change the destination table by hand if all of them changed, then skip the change");
+            if (mapping.Full is not null || selector?.Columns(table) is not null)
+                throw new DdlBlockedException(ddl.Database, ddl.Statement, before, ddl.Position,
+                    "the table is migrated with a column subset (objects.columns): apply the matching change on the destination by hand, then skip the change");
+            await destination.ApplyDdlAsync(ddl, new Dictionary<TableName, TableName> { [table] = mapping.Target }, stream, ddl.Position, ct);
+            Interlocked.Increment(ref _ddl);
+        }
+        _map[table] = mapping with { Source = change.After };
+        var note = $"{ColumnsChangedNote}{(skipped ? " (skipped: destination aligned by hand)" : "")}: {change.Describe()}";
+        await destination.RecordSchemasAsync(stream, ddl.Position, [new SchemaHistoryEntry(table, ddl.Position, change.After, mapping.Target, note)], ct);
         return true;
     }
 

@@ -31,7 +31,8 @@ public sealed class MySqlRowReader
         "bit" => (r, i) => r.GetUInt64(i),
         // the server's own text has exactly the column's scale
         "decimal" or "numeric" => (r, i) => r.GetMySqlDecimal(i).ToString(),
-        "float" => (r, i) => r.GetFloat(i),
+        // selected as DOUBLE where the select list is the snapshot source's own (exact); a FLOAT as sent is read as it is
+        "float" => (r, i) => r.GetValue(i) is double d ? (float)d : r.GetFloat(i),
         "double" or "real" => (r, i) => r.GetDouble(i),
         "date" => (r, i) => DateOnly.FromDateTime(r.GetDateTime(i)),
         "datetime" => (r, i) => DateTime.SpecifyKind(r.GetDateTime(i), DateTimeKind.Unspecified),

@@ -134,6 +134,12 @@ public sealed class MySqlSnapshotSource(ConnectionInfo connection) : ISnapshotSo
         return await FilterMatcher.MatchAsync(c, table, filter, rows, ct).ConfigureAwait(false);
     }
 
+    /// <remarks>
+    /// FLOAT goes through DOUBLE: the text protocol sends a FLOAT with 6 significant digits (FLT_DIG), which is not
+    /// the stored float32; widened to DOUBLE it is sent exactly, and narrowing it back gives the stored value again.
+    /// </remarks>
     private static string SelectColumns(TableSchema table) =>
-        "SELECT " + string.Join(", ", table.Columns.Select(col => MySqlIdentifier.Quote(col.Name))) + " FROM " + MySqlIdentifier.Quote(table.Name);
+        "SELECT " + string.Join(", ", table.Columns.Select(col => col.DataType == "float"
+            ? $"CAST({MySqlIdentifier.Quote(col.Name)} AS DOUBLE) AS {MySqlIdentifier.Quote(col.Name)}"
+            : MySqlIdentifier.Quote(col.Name))) + " FROM " + MySqlIdentifier.Quote(table.Name);
 }

@@ -409,6 +409,10 @@ public sealed partial class MySqlDestination(ConnectionInfo connection, PostgreS
         var plan = ddl.Plan ?? throw new FerryException("ddl.unsupported", $"the statement was not understood: {ddl.Statement}");
         TableName Target(TableName t) => targets.TryGetValue(t, out var target) ? target
             : throw new FerryException("ddl.unsupported", $"{t} is not migrated: {ddl.Statement}");
+        if (plan.Columns is { } columns)
+            return fromPostgreSql is null
+                ? throw new FerryException("ddl.unsupported", $"a column change without a statement needs a PostgreSQL source: {ddl.Statement}")
+                : await AlterColumnsAsync(columns, Target(columns.After.Name), fromPostgreSql, ct).ConfigureAwait(false);
         var sql = plan.Kind switch
         {
             DdlKind.DropTable => "DROP TABLE IF EXISTS " + string.Join(", ", plan.Tables.Select(r => MySqlIdentifier.Quote(Target(r.Table)))),
@@ -428,6 +432,55 @@ public sealed partial class MySqlDestination(ConnectionInfo connection, PostgreS
         catch (MySqlException e)
         {
             throw new FerryException("ddl.failed", $"applying a DDL statement on the destination failed ({e.Message}): {sql}", e);
+        }
+        return sql;
+    }
+
+    /// <summary>
+    /// Follows a PostgreSQL column change through the type mapping (<see cref="PostgreSqlToMySqlMapper"/>), each step
+    /// judged against the destination's columns so a re-run does nothing twice. An added column takes the value the
+    /// source's existing rows hold (its default when added) through a default that is dropped at once; a type change
+    /// is a MODIFY to the newly mapped type. Text columns keep utf8mb4_bin, as the table was created with.
+    /// </summary>
+    private async Task<string> AlterColumnsAsync(ColumnChange change, TableName target, PostgreSqlToMySqlMapper mapper, CancellationToken ct)
+    {
+        var shaped = mapper.Shape(change.After);
+        string Definition(ColumnSchema source)
+        {
+            var col = shaped.Columns[change.After.Columns.ToList().FindIndex(x => x.Name == source.Name)];
+            var text = col.DataType is "char" or "varchar" or "tinytext" or "text" or "mediumtext" or "longtext" or "enum" or "set";
+            return MySqlIdentifier.Quote(col.Name) + " " + col.ColumnType + (text ? " CHARACTER SET utf8mb4 COLLATE utf8mb4_bin" : "");
+        }
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        var existing = new HashSet<string>(StringComparer.OrdinalIgnoreCase);
+        await using (var cmd = new MySqlCommand("SELECT COLUMN_NAME FROM information_schema.COLUMNS WHERE TABLE_SCHEMA = @db AND TABLE_NAME = @t", c))
+        {
+            cmd.Parameters.AddWithValue("@db", target.Database);
+            cmd.Parameters.AddWithValue("@t", target.Table);
+            await using var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false);
+            while (await r.ReadAsync(ct).ConfigureAwait(false)) existing.Add(r.GetString(0));
+        }
+        var table = MySqlIdentifier.Quote(target);
+        var statements = new List<string>();
+        foreach (var col in change.Dropped.Where(x => existing.Contains(x.Name)))
+            statements.Add($"ALTER TABLE {table} DROP COLUMN {MySqlIdentifier.Quote(col.Name)}");
+        foreach (var col in change.Added.Where(x => !existing.Contains(x.Name)))
+        {
+            var filled = change.Filled.GetValueOrDefault(col.Name) is { } v ? mapper.Value(change.After, col, v) : null;
+            statements.Add($"ALTER TABLE {table} ADD COLUMN {Definition(col)}" +
+                           (filled is null ? " NULL" : (col.IsNullable ? " NULL" : " NOT NULL") + " DEFAULT " + MySqlLiteral.Format(filled)));
+            if (filled is not null) statements.Add($"ALTER TABLE {table} ALTER COLUMN {MySqlIdentifier.Quote(col.Name)} DROP DEFAULT");
+        }
+        foreach (var (_, to) in change.Retyped)
+            statements.Add($"ALTER TABLE {table} MODIFY COLUMN {Definition(to)}{(to.IsNullable ? " NULL" : " NOT NULL")}");
+        var sql = string.Join(";\n", statements);
+        foreach (var statement in statements)
+        {
+            try { await ExecuteAsync(c, null, statement, ct).ConfigureAwait(false); }
+            catch (MySqlException e)
+            {
+                throw new FerryException("ddl.failed", $"following a column change of {change.After.Name} on the destination failed ({e.Message}): {statement}", e);
+            }
         }
         return sql;
     }

@@ -114,17 +114,17 @@ public sealed class PostgreSqlToMySqlMapper
                 double d when double.IsFinite(d) => d,
                 _ => throw Refused(table, column, value, "MySQL FLOAT and DOUBLE hold neither NaN nor infinity; fix the rows on the source or leave the column out (objects.columns)"),
             },
-            // The reader gives ±infinity as Min/MaxValue (as Npgsql maps them): MySQL has no infinite dates. For dates
-            // (and timestamp 0001-01-01 00:00:00) that is also a real value the reader cannot tell apart; refusing it
-            // is the safe side — writing infinity as 9999-12-31 would change the data silently.
-            Conversion.Date => value is DateOnly d
-                ? d == DateOnly.MinValue || d == DateOnly.MaxValue ? throw Infinite(table, column, value) : d
-                : throw Refused(table, column, value, "a date is expected"),
+            // The reader gives ±infinity as a value of its own (InfiniteTime), so 0001-01-01 and 9999-12-31 are real dates
+            // that MySQL holds; infinity it cannot: writing it as 9999-12-31 would change the data silently.
+            // DateOnly.MinValue and DateTime.MinValue stand for MySQL's zero date on the MySQL writer's side: the real
+            // 0001-01-01 (00:00:00) goes as text, which the server reads as that date
+            Conversion.Date => value is DateOnly d ? (d == DateOnly.MinValue ? "0001-01-01" : d)
+                : value is InfiniteTime ? throw Infinite(table, column, value) : throw Refused(table, column, value, "a date is expected"),
             Conversion.Timestamp or Conversion.TimestampTz => value is DateTime dt
-                ? dt == DateTime.MinValue || dt == DateTime.MaxValue ? throw Infinite(table, column, value)
                 // DATETIME has no zone: timestamptz is stored as its UTC time (the reader gives it in UTC)
+                ? dt.Ticks == 0 ? "0001-01-01 00:00:00"
                 : DateTime.SpecifyKind(plan.Conversion == Conversion.TimestampTz ? dt.ToUniversalTime() : dt, DateTimeKind.Unspecified)
-                : throw Refused(table, column, value, "a timestamp is expected"),
+                : value is InfiniteTime ? throw Infinite(table, column, value) : throw Refused(table, column, value, "a timestamp is expected"),
             Conversion.Time => value is TimeSpan ? value : throw Refused(table, column, value, "a time is expected"),
             Conversion.TimeTz => value is string tz && TimeSpan.TryParse(CrossEngineValues.TimeOfTimeTz(tz), CultureInfo.InvariantCulture, out var t) ? t
                 : throw Refused(table, column, value, "a timetz is expected"),
@@ -174,8 +174,8 @@ public sealed class PostgreSqlToMySqlMapper
 
     private static FerryException Infinite(TableSchema table, ColumnSchema column, object value) =>
         new("writer.value-unsupported",
-            $"{table.Name}.{column.Name} ({column.ColumnType}) holds {(value is DateOnly d && d == DateOnly.MinValue || value is DateTime t && t == DateTime.MinValue ? "-infinity" : "infinity")}, " +
-            "which MySQL cannot store (its dates are finite; Ferry's reader cannot tell infinity from 9999-12-31 and 0001-01-01, which are refused too); fix the rows on the source (e.g. set them to NULL) or leave the column out (objects.columns), then resume");
+            $"{table.Name}.{column.Name} ({column.ColumnType}) holds {value}, " +
+            "which MySQL cannot store (its dates are finite); fix the rows on the source (e.g. set them to NULL) or leave the column out (objects.columns), then resume");
 
     private static FerryException Refused(TableSchema table, ColumnSchema column, object value, string why) =>
         new("writer.value-unsupported",

@@ -1,3 +1,4 @@
+using Ferry.Engine.Changes;
 using System.Globalization;
 using Ferry.Engine.Errors;
 
@@ -22,8 +23,8 @@ public static class PgTextValue
             : throw Unsupported("bytea", text),
         PgWireKind.Date => text switch
         {
-            "infinity" => DateOnly.MaxValue,
-            "-infinity" => DateOnly.MinValue,
+            "infinity" => InfiniteTime.Future,
+            "-infinity" => InfiniteTime.Past,
             _ => DateOnly.TryParseExact(text, "yyyy-MM-dd", CultureInfo.InvariantCulture, DateTimeStyles.None, out var d) ? d : throw Unsupported("date", text),
         },
         PgWireKind.Timestamp => Timestamp(text, DateTimeKind.Unspecified),
@@ -34,11 +35,11 @@ public static class PgTextValue
         _ => text,
     };
 
-    private static DateTime Timestamp(string text, DateTimeKind kind) => text switch
+    private static object Timestamp(string text, DateTimeKind kind) => text switch
     {
-        // Npgsql maps ±infinity to Max/MinValue both ways; the text path must agree with the binary one
-        "infinity" => DateTime.SpecifyKind(DateTime.MaxValue, kind),
-        "-infinity" => DateTime.SpecifyKind(DateTime.MinValue, kind),
+        // as the binary reader gives them (PgWire.Timestamp): a value of their own, not Min/MaxValue
+        "infinity" => InfiniteTime.Future,
+        "-infinity" => InfiniteTime.Past,
         _ => DateTime.TryParseExact(text, TimestampFormats, CultureInfo.InvariantCulture, DateTimeStyles.None, out var d)
             ? DateTime.SpecifyKind(d, kind) : throw Unsupported("timestamp", text),
     };

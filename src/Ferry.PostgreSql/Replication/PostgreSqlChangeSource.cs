@@ -30,6 +30,15 @@ namespace Ferry.PostgreSql.Replication;
 public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string streamSeed) : IChangeSource
 {
     private long _acknowledged;
+    private IReadOnlyDictionary<TableName, TableSchema> _followed = new Dictionary<TableName, TableSchema>();
+    private IReadOnlySet<TableName> _changedAtStart = new HashSet<TableName>();
+
+    /// <summary>The definitions in force where reading starts (see <see cref="IChangeSource.Follow"/>); read by the next <see cref="ReadAsync"/>.</summary>
+    public void Follow(IReadOnlyDictionary<TableName, TableSchema> definitions, IReadOnlySet<TableName> changedAtStart)
+    {
+        _followed = definitions;
+        _changedAtStart = changedAtStart;
+    }
 
     /// <summary>The slot's name, and the publication's.</summary>
     public string SlotName { get; } = PgReplicationNames.For(streamSeed);
@@ -127,7 +136,14 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
         }
     }
 
-    /// <summary>Tables among <paramref name="tables"/> whose updates and deletes could not be followed: no key and no REPLICA IDENTITY FULL.</summary>
+    /// <summary>
+    /// Tables among <paramref name="tables"/> that Ferry would publish (they have a key) but whose replica identity breaks
+    /// or weakens the stream: NOTHING (PostgreSQL then refuses the source's own UPDATE and DELETE on the published
+    /// table), DEFAULT without a primary key (the same), USING INDEX over other columns than the key Ferry matches rows
+    /// by (deletes would carry the wrong columns). Keyless tables are copied only and never published, so they are not
+    /// named here (the schema stage warns about them): even under REPLICA IDENTITY FULL they are not streamed, since
+    /// the chunked copy is not taken at the slot's snapshot and replaying changes over it without a key would double rows.
+    /// </summary>
     public async Task<IReadOnlyList<string>> CheckReplicaIdentityAsync(IEnumerable<TableName> tables, CancellationToken ct)
     {
         var problems = new List<string>();
@@ -135,17 +151,27 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
         foreach (var t in tables)
         {
             var schema = await PgSchemaReader.ReadTableAsync(c, t, ct).ConfigureAwait(false);
-            if (schema is null) continue;
-            await using var cmd = new NpgsqlCommand(
-                "SELECT c.relreplident::text FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2", c);
+            if (schema is null || schema.Key.Count == 0) continue;
+            await using var cmd = new NpgsqlCommand("""
+                SELECT c.relreplident::text,
+                       ARRAY(SELECT a.attname::text FROM pg_catalog.pg_index i JOIN pg_catalog.pg_attribute a ON a.attrelid = i.indrelid AND a.attnum = ANY (i.indkey)
+                             WHERE i.indrelid = c.oid AND i.indisreplident ORDER BY a.attname)
+                FROM pg_catalog.pg_class c JOIN pg_catalog.pg_namespace n ON n.oid = c.relnamespace WHERE n.nspname = $1 AND c.relname = $2
+                """, c);
             cmd.Parameters.AddWithValue(t.Database);
             cmd.Parameters.AddWithValue(t.Table);
-            var identity = (string?)await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false);
-            if (identity == "f") continue;
+            string? identity = null;
+            string[] index = [];
+            await using (var r = await cmd.ExecuteReaderAsync(ct).ConfigureAwait(false))
+                if (await r.ReadAsync(ct).ConfigureAwait(false)) (identity, index) = (r.GetString(0), r.GetFieldValue<string[]>(1));
+            var fix = $"ALTER TABLE {PgIdentifier.Quote(t)} REPLICA IDENTITY FULL (or DEFAULT with a primary key)";
             if (identity == "n")
-                problems.Add($"{t} has REPLICA IDENTITY NOTHING: its updates and deletes cannot be followed. ALTER TABLE {PgIdentifier.Quote(t)} REPLICA IDENTITY FULL (or DEFAULT with a primary key).");
+                problems.Add($"{t} has REPLICA IDENTITY NOTHING: once published, PostgreSQL refuses its UPDATE and DELETE, and Ferry could not follow them. {fix}.");
             else if (identity == "d" && !await HasPrimaryKeyAsync(c, t, ct).ConfigureAwait(false))
-                problems.Add($"{t} has no primary key: its updates and deletes carry no old row. ALTER TABLE {PgIdentifier.Quote(t)} REPLICA IDENTITY FULL, or add a primary key.");
+                problems.Add($"{t} has REPLICA IDENTITY DEFAULT but no primary key: once published, PostgreSQL refuses its UPDATE and DELETE. {fix}, or add a primary key.");
+            else if (identity == "i" && !index.SequenceEqual(schema.Key.Order(StringComparer.Ordinal)))
+                problems.Add($"{t} has REPLICA IDENTITY USING INDEX over ({string.Join(", ", index)}), but Ferry matches its rows by ({string.Join(", ", schema.Key)}): " +
+                             $"deletes would carry the wrong columns. {fix}.");
         }
         return problems;
     }
@@ -289,10 +315,27 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
     /// A relation as its last relation message described it, bound to the table's current definition: pgoutput
     /// leaves generated columns out of tuples, and images must hold every column in the table's ordinal order.
     /// </summary>
-    private sealed record Relation(TableName Name, string[] Columns, PgWireKind[] Kinds)
+    private sealed record Relation(TableName Name, string[] Columns, PgWireKind[] Kinds, uint[] Types, int[] Modifiers)
     {
         public TableSchema? Table { get; set; }
         public int[]? Ordinals { get; set; }
+
+        /// <summary>Its images were committed before the definition the writer resumed with (see <see cref="IChangeSource.Follow"/>): they are dropped.</summary>
+        public bool Applied { get; set; }
+
+        public void Bind(TableSchema table)
+        {
+            Table = table;
+            Ordinals = Columns.Select(c => Index(table, c)).ToArray();
+        }
+    }
+
+    /// <summary>A column by its exact name (PostgreSQL names are case-sensitive).</summary>
+    private static int Index(TableSchema table, string column)
+    {
+        for (var i = 0; i < table.Columns.Count; i++)
+            if (table.Columns[i].Name == column) return i;
+        return -1;
     }
 
     private async Task PumpAsync(LogicalReplicationConnection replication, NpgsqlLogSequenceNumber start, Func<TableName, bool> inScope,
@@ -303,7 +346,11 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
         var rows = new List<RowChange>();
         var handedOver = start;
         var lookup = new LookupSession();
+        // the definition each table's images follow, as the writer recorded it and as relation messages changed it since
+        var definitions = new Dictionary<TableName, TableSchema>(_followed);
+        var applied = new HashSet<TableName>(_changedAtStart);
         bool InScope(Relation r) => scope.TryGetValue(r.Name, out var s) ? s : scope[r.Name] = inScope(r.Name);
+        bool Followed(Relation r) => !r.Applied && InScope(r);
         try
         {
             var options = new PgOutputReplicationOptions(PublicationName, PgOutputProtocolVersion.V1);
@@ -316,15 +363,43 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
                         rows.Clear();
                         break;
                     case RelationMessage r:
-                        var name = new TableName(r.Namespace, r.RelationName);
-                        // a new relation message means the table may have changed: its definition is read again when needed
-                        relations[r.RelationId] = new Relation(name, r.Columns.Select(col => col.ColumnName).ToArray(),
-                            r.Columns.Select(col => PgWire.OfOid(col.DataTypeId)).ToArray());
-                        break;
+                        {
+                            var name = new TableName(r.Namespace, r.RelationName);
+                            var rel = relations[r.RelationId] = new Relation(name, r.Columns.Select(col => col.ColumnName).ToArray(),
+                                r.Columns.Select(col => PgWire.OfOid(col.DataTypeId)).ToArray(),
+                                r.Columns.Select(col => col.DataTypeId).ToArray(), r.Columns.Select(col => col.TypeModifier).ToArray());
+                            if (!InScope(rel)) break;
+                            var session = lookup.Connection ??= await PgSessions.OpenAsync(connection, ct).ConfigureAwait(false);
+                            var known = definitions.GetValueOrDefault(name);
+                            var logged = await PgRelationDefinition.DescribeAsync(session, name, rel.Columns, rel.Types, rel.Modifiers, known, ct).ConfigureAwait(false);
+                            if (known is null || PgRelationDefinition.SameColumns(known, logged))
+                            {
+                                rel.Bind(definitions[name] = known ?? logged);
+                                applied.Remove(name);
+                                break;
+                            }
+                            if (applied.Contains(name))
+                            {
+                                // the first transaction after the writer's checkpoint, replayed: its images of this table
+                                // before the recorded change were committed with the definition they had
+                                rel.Applied = true;
+                                break;
+                            }
+                            // rows before the change go first; both carry the position before this transaction, so resuming
+                            // from either replays it whole, and its images before the change are then dropped (see Follow)
+                            var before = new LogPosition(handedOver.ToString());
+                            if (rows.Count > 0) await writer.WriteAsync(new TransactionEvent(rows.ToList(), before, message.ServerClock), ct).ConfigureAwait(false);
+                            rows.Clear();
+                            var plan = await PgRelationDefinition.PlanAsync(session, known, logged, ct).ConfigureAwait(false);
+                            await writer.WriteAsync(new DdlEvent(name.Database, "-- " + plan.Columns!.Describe() + (plan.Reason is null ? "" : " (refused)"),
+                                before, message.ServerClock, plan), ct).ConfigureAwait(false);
+                            rel.Bind(definitions[name] = logged);
+                            break;
+                        }
                     case InsertMessage insert:
                         {
                             var rel = relations[insert.Relation.RelationId];
-                            if (!InScope(rel)) { await DrainAsync(insert.NewRow, ct).ConfigureAwait(false); break; }
+                            if (!Followed(rel)) { await DrainAsync(insert.NewRow, ct).ConfigureAwait(false); break; }
                             var after = await DecodeAsync(lookup, insert.NewRow, rel, ct).ConfigureAwait(false);
                             rows.Add(new RowChange(rel.Name, ChangeKind.Insert, null, after.Values));
                             break;
@@ -332,7 +407,7 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
                     case FullUpdateMessage full:
                         {
                             var rel = relations[full.Relation.RelationId];
-                            if (!InScope(rel)) { await DrainAsync(full.OldRow, ct).ConfigureAwait(false); await DrainAsync(full.NewRow, ct).ConfigureAwait(false); break; }
+                            if (!Followed(rel)) { await DrainAsync(full.OldRow, ct).ConfigureAwait(false); await DrainAsync(full.NewRow, ct).ConfigureAwait(false); break; }
                             var before = await DecodeAsync(lookup, full.OldRow, rel, ct).ConfigureAwait(false);
                             var after = await DecodeAsync(lookup, full.NewRow, rel, ct).ConfigureAwait(false);
                             foreach (var i in after.Unchanged) after.Values[i] = before.Values[i];
@@ -342,7 +417,7 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
                     case IndexUpdateMessage keyed:
                         {
                             var rel = relations[keyed.Relation.RelationId];
-                            if (!InScope(rel)) { await DrainAsync(keyed.Key, ct).ConfigureAwait(false); await DrainAsync(keyed.NewRow, ct).ConfigureAwait(false); break; }
+                            if (!Followed(rel)) { await DrainAsync(keyed.Key, ct).ConfigureAwait(false); await DrainAsync(keyed.NewRow, ct).ConfigureAwait(false); break; }
                             var key = await DecodeAsync(lookup, keyed.Key, rel, ct).ConfigureAwait(false);
                             var after = await DecodeAsync(lookup, keyed.NewRow, rel, ct).ConfigureAwait(false);
                             if (after.Unchanged.Count > 0 && !await FillUnchangedAsync(rel, after, lookup, ct).ConfigureAwait(false)) break;
@@ -352,7 +427,7 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
                     case UpdateMessage update:
                         {
                             var rel = relations[update.Relation.RelationId];
-                            if (!InScope(rel)) { await DrainAsync(update.NewRow, ct).ConfigureAwait(false); break; }
+                            if (!Followed(rel)) { await DrainAsync(update.NewRow, ct).ConfigureAwait(false); break; }
                             var after = await DecodeAsync(lookup, update.NewRow, rel, ct).ConfigureAwait(false);
                             if (after.Unchanged.Count > 0 && !await FillUnchangedAsync(rel, after, lookup, ct).ConfigureAwait(false)) break;
                             rows.Add(new RowChange(rel.Name, ChangeKind.Update, null, after.Values));
@@ -361,7 +436,7 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
                     case FullDeleteMessage fullDelete:
                         {
                             var rel = relations[fullDelete.Relation.RelationId];
-                            if (!InScope(rel)) { await DrainAsync(fullDelete.OldRow, ct).ConfigureAwait(false); break; }
+                            if (!Followed(rel)) { await DrainAsync(fullDelete.OldRow, ct).ConfigureAwait(false); break; }
                             var before = await DecodeAsync(lookup, fullDelete.OldRow, rel, ct).ConfigureAwait(false);
                             rows.Add(new RowChange(rel.Name, ChangeKind.Delete, before.Values, null));
                             break;
@@ -369,7 +444,7 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
                     case KeyDeleteMessage keyDelete:
                         {
                             var rel = relations[keyDelete.Relation.RelationId];
-                            if (!InScope(rel)) { await DrainAsync(keyDelete.Key, ct).ConfigureAwait(false); break; }
+                            if (!Followed(rel)) { await DrainAsync(keyDelete.Key, ct).ConfigureAwait(false); break; }
                             var key = await DecodeAsync(lookup, keyDelete.Key, rel, ct).ConfigureAwait(false);
                             rows.Add(new RowChange(rel.Name, ChangeKind.Delete, key.Values, null));
                             break;
@@ -398,6 +473,12 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
                             await writer.WriteAsync(e, ct).ConfigureAwait(false);
                             handedOver = commit.TransactionEndLsn;
                             state.HandedOver(commit.TransactionEndLsn);
+                            // only the first transaction can be the one the checkpoint stopped inside
+                            if (applied.Count > 0)
+                            {
+                                applied.Clear();
+                                foreach (var rel in relations.Values) rel.Applied = false;
+                            }
                             break;
                         }
                 }
@@ -465,6 +546,7 @@ public sealed class PostgreSqlChangeSource(ConnectionInfo connection, string str
     private async Task<TableSchema> BindAsync(LookupSession session, Relation rel, CancellationToken ct)
     {
         if (rel.Table is { } bound) return bound;
+        // only tables out of scope when their relation message came (relation messages bind the others)
         var lookup = session.Connection ??= await PgSessions.OpenAsync(connection, ct).ConfigureAwait(false);
         var table = await PgSchemaReader.ReadTableAsync(lookup, rel.Name, ct).ConfigureAwait(false);
         var ordinals = rel.Columns.Select(c => table?.IndexOf(c) ?? -1).ToArray();

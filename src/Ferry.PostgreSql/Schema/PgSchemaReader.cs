@@ -309,7 +309,7 @@ public static class PgSchemaReader
     }
 
     /// <summary>numeric(p,s) and the fractional-second digits of temporal types, from the type modifier.</summary>
-    private static (int Precision, int Scale) PrecisionScale(string dataType, int typmod) => dataType switch
+    internal static (int Precision, int Scale) PrecisionScale(string dataType, int typmod) => dataType switch
     {
         "numeric" when typmod >= 4 => (((typmod - 4) >> 16) & 0xffff, (typmod - 4) & 0xffff),
         "timestamp" or "timestamptz" or "time" or "timetz" or "interval" => (typmod >= 0 ? typmod & 0xffff : 6, 0),

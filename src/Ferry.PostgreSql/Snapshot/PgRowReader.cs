@@ -28,9 +28,9 @@ public sealed class PgRowReader(IReadOnlyList<ColumnSchema> columns)
                 PgWireKind.Float8 => await export.ReadAsync<double>(ct).ConfigureAwait(false),
                 PgWireKind.Bool => await export.ReadAsync<bool>(ct).ConfigureAwait(false),
                 PgWireKind.Bytea => await export.ReadAsync<byte[]>(ct).ConfigureAwait(false),
-                PgWireKind.Date => await export.ReadAsync<DateOnly>(ct).ConfigureAwait(false),
-                PgWireKind.Timestamp => DateTime.SpecifyKind(await export.ReadAsync<DateTime>(NpgsqlTypes.NpgsqlDbType.Timestamp, ct).ConfigureAwait(false), DateTimeKind.Unspecified),
-                PgWireKind.TimestampTz => Utc(await export.ReadAsync<DateTime>(NpgsqlTypes.NpgsqlDbType.TimestampTz, ct).ConfigureAwait(false)),
+                PgWireKind.Date => PgWire.Date(await export.ReadAsync<int>(NpgsqlTypes.NpgsqlDbType.Date, ct).ConfigureAwait(false)),
+                PgWireKind.Timestamp => PgWire.Timestamp(await export.ReadAsync<long>(NpgsqlTypes.NpgsqlDbType.Timestamp, ct).ConfigureAwait(false), DateTimeKind.Unspecified),
+                PgWireKind.TimestampTz => PgWire.Timestamp(await export.ReadAsync<long>(NpgsqlTypes.NpgsqlDbType.TimestampTz, ct).ConfigureAwait(false), DateTimeKind.Utc),
                 PgWireKind.Time => await export.ReadAsync<TimeSpan>(NpgsqlTypes.NpgsqlDbType.Time, ct).ConfigureAwait(false),
                 _ => await export.ReadAsync<string>(ct).ConfigureAwait(false),
             };
@@ -51,16 +51,13 @@ public sealed class PgRowReader(IReadOnlyList<ColumnSchema> columns)
                 PgWireKind.Float8 => r.GetDouble(i),
                 PgWireKind.Bool => r.GetBoolean(i),
                 PgWireKind.Bytea => r.GetFieldValue<byte[]>(i),
-                PgWireKind.Date => r.GetFieldValue<DateOnly>(i),
-                PgWireKind.Timestamp => DateTime.SpecifyKind(r.GetDateTime(i), DateTimeKind.Unspecified),
-                PgWireKind.TimestampTz => Utc(r.GetDateTime(i)),
+                PgWireKind.Date => PgWire.Date(r.GetFieldValue<int>(i)),
+                PgWireKind.Timestamp => PgWire.Timestamp(r.GetFieldValue<long>(i), DateTimeKind.Unspecified),
+                PgWireKind.TimestampTz => PgWire.Timestamp(r.GetFieldValue<long>(i), DateTimeKind.Utc),
                 PgWireKind.Time => r.GetFieldValue<TimeSpan>(i),
                 _ => r.GetString(i),
             };
         }
         return row;
     }
-
-    /// <summary>Infinity comes back as Min/MaxValue without a kind; the convention wants every timestamptz in UTC.</summary>
-    private static DateTime Utc(DateTime d) => DateTime.SpecifyKind(d, DateTimeKind.Utc);
 }

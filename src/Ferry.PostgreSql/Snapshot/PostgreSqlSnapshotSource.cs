@@ -155,7 +155,7 @@ public sealed class PostgreSqlSnapshotSource(ConnectionInfo connection) : ISnaps
                 foreach (var o in ordinals)
                 {
                     var col = table.Columns[o];
-                    cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = PgWire.DbType(PgWire.Of(col)), Value = PgWire.Parameter(rows[r][o]) });
+                    cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = PgWire.DbType(PgWire.Of(col)), Value = PgWire.Parameter(rows[r][o], PgWire.Of(col)) });
                     sb.Append(", ").Append(PgWire.ToColumnType(col, "$" + cmd.Parameters.Count.ToString(CultureInfo.InvariantCulture)));
                 }
                 sb.Append(')');

@@ -311,7 +311,7 @@ public sealed partial class PostgreSqlDestination(ConnectionInfo connection, IPg
                 {
                     var value = _types.Value(table, table.Columns[columns[f]], row[columns[f]]);
                     if (value is null) await import.WriteNullAsync(ct).ConfigureAwait(false);
-                    else await import.WriteAsync(PgWire.Parameter(value), PgWire.DbType(kinds[f]), ct).ConfigureAwait(false);
+                    else await import.WriteAsync(PgWire.Parameter(value, kinds[f]), PgWire.DbType(kinds[f]), ct).ConfigureAwait(false);
                 }
                 count++;
             }
@@ -363,6 +363,7 @@ public sealed partial class PostgreSqlDestination(ConnectionInfo connection, IPg
         var plan = ddl.Plan ?? throw new FerryException("ddl.unsupported", $"the statement was not understood: {ddl.Statement}");
         TableName Target(TableName t) => targets.TryGetValue(t, out var target) ? target
             : throw new FerryException("ddl.unsupported", $"{t} is not migrated: {ddl.Statement}");
+        if (plan.Columns is { } columns) return await AlterColumnsAsync(columns, Target(columns.After.Name), ct).ConfigureAwait(false);
         var sql = plan.Kind switch
         {
             DdlKind.TruncateTable => "TRUNCATE TABLE " + string.Join(", ", plan.Tables.Select(r => PgIdentifier.Quote(Target(r.Table)))),
@@ -371,6 +372,53 @@ public sealed partial class PostgreSqlDestination(ConnectionInfo connection, IPg
         };
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await PgSessions.ExecuteAsync(c, sql, ct).ConfigureAwait(false);
+        return sql;
+    }
+
+    /// <summary>
+    /// Follows a source column change in one transaction, each step safe to repeat: dropped and added columns by
+    /// <c>IF [NOT] EXISTS</c>, a type change by <c>ALTER COLUMN … TYPE</c> (a no-op when already done). An added
+    /// column takes the value the source's existing rows hold (its default when added) through a default that is
+    /// dropped at once: the destination computes nothing itself, every later value comes from the source.
+    /// </summary>
+    private async Task<string> AlterColumnsAsync(ColumnChange change, TableName target, CancellationToken ct)
+    {
+        var table = PgIdentifier.Quote(target);
+        var statements = new List<string>();
+        foreach (var col in change.Dropped)
+            statements.Add($"ALTER TABLE {table} DROP COLUMN IF EXISTS {PgIdentifier.Quote(col.Name)}");
+        foreach (var col in change.Added)
+        {
+            var sb = new StringBuilder($"ALTER TABLE {table} ADD COLUMN IF NOT EXISTS {PgIdentifier.Quote(col.Name)} {_types.ColumnType(col)}");
+            if (_types.Collation(col) is { } collation) sb.Append(" COLLATE ").Append(PgIdentifier.Quote(collation));
+            var filled = change.Filled.GetValueOrDefault(col.Name);
+            if (filled is not null)
+                sb.Append(" DEFAULT ").Append(PgLiteral.Typed(col with { ColumnType = _types.ColumnType(col) }, _types.Value(change.After, col, filled)));
+            // NOT NULL only where existing rows have a value: rows the source holds are all written by key later anyway
+            if (!col.IsNullable && filled is not null) sb.Append(" NOT NULL");
+            statements.Add(sb.ToString());
+            if (filled is not null) statements.Add($"ALTER TABLE {table} ALTER COLUMN {PgIdentifier.Quote(col.Name)} DROP DEFAULT");
+        }
+        foreach (var (_, to) in change.Retyped)
+            statements.Add($"ALTER TABLE {table} ALTER COLUMN {PgIdentifier.Quote(to.Name)} TYPE {_types.ColumnType(to)}" +
+                           (_types.Collation(to) is { } collation ? " COLLATE " + PgIdentifier.Quote(collation) : ""));
+        var sql = string.Join(";\n", statements);
+        if (statements.Count == 0) return sql;
+        await using var c = await OpenAsync(ct).ConfigureAwait(false);
+        await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+        try
+        {
+            foreach (var statement in statements)
+            {
+                await using var cmd = new NpgsqlCommand(statement, c, tx);
+                await cmd.ExecuteNonQueryAsync(ct).ConfigureAwait(false);
+            }
+            await tx.CommitAsync(ct).ConfigureAwait(false);
+        }
+        catch (PostgresException e)
+        {
+            throw new FerryException("ddl.failed", $"following a column change of {change.After.Name} on the destination failed ({e.MessageText}): {sql}", e);
+        }
         return sql;
     }
 
@@ -632,7 +680,7 @@ public sealed partial class PostgreSqlDestination(ConnectionInfo connection, IPg
         {
             var col = table.Columns[i];
             var kind = _types.Wire(col);
-            cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = PgWire.DbType(kind), Value = PgWire.Parameter(_types.Value(table, col, values[i])) });
+            cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = PgWire.DbType(kind), Value = PgWire.Parameter(_types.Value(table, col, values[i]), kind) });
             var p = "$" + cmd.Parameters.Count.ToString(CultureInfo.InvariantCulture);
             // a type mapped from another engine has its own equality (jsonb does); PostgreSQL's own types may not (json)
             parts.Add(kind == PgWireKind.TextCast && _types is SameEngineTypeMapper
@@ -644,7 +692,7 @@ public sealed partial class PostgreSqlDestination(ConnectionInfo connection, IPg
 
     private string Parameter(NpgsqlCommand cmd, TableSchema table, ColumnSchema col, object? value)
     {
-        cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = PgWire.DbType(_types.Wire(col)), Value = PgWire.Parameter(_types.Value(table, col, value)) });
+        cmd.Parameters.Add(new NpgsqlParameter { NpgsqlDbType = PgWire.DbType(_types.Wire(col)), Value = PgWire.Parameter(_types.Value(table, col, value), _types.Wire(col)) });
         return PgWire.ToColumnType(Destination(col), "$" + cmd.Parameters.Count.ToString(CultureInfo.InvariantCulture));
     }
 

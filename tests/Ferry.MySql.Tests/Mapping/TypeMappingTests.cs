@@ -85,7 +85,7 @@ public sealed class TypeMappingTests : IAsyncLifetime
             ("d", "date", "date", 0, 0), ("ts", "timestamp without time zone", "timestamp(3) without time zone", 3, 0),
             ("tz", "timestamp with time zone", "timestamp with time zone", 6, 0), ("tm", "time without time zone", "time(2) without time zone", 2, 0),
             ("iv", "interval", "interval", 6, 0), ("u", "uuid", "uuid", 0, 0), ("jb", "jsonb", "jsonb", 0, 0), ("ip", "inet", "inet", 0, 0),
-            ("m", "money", "money", 0, 0), ("bt", "bit", "bit(7)", 0, 0), ("arr", "ARRAY", "integer[]", 0, 0), ("en", "USER-DEFINED", "mood", 0, 0),
+            ("m", "money", "money", 0, 0), ("bt", "bit", "bit(7)", 0, 0), ("vb", "bit varying", "bit varying(12)", 0, 0), ("arr", "ARRAY", "integer[]", 0, 0), ("en", "USER-DEFINED", "mood", 0, 0),
         };
         var columns = pgColumns.Select(c => new ColumnSchema(c.Name, c.DataType.ToLowerInvariant(), c.ColumnType, true, Precision: c.Precision, Scale: c.Scale)).ToList();
         var ddl = $"CREATE DATABASE `{_db}`; CREATE TABLE `{_db}`.t (" +
@@ -101,8 +101,10 @@ public sealed class TypeMappingTests : IAsyncLifetime
         Assert.Equal("time(2)", types["tm"]);
         Assert.Equal("char(36)", types["u"]);
         Assert.Equal("bit(7)", types["bt"]);
+        Assert.Equal("bit(12)", types["vb"]);
+        Assert.Contains("leading zeros", TypeMapping.ToMySql(columns.Single(c => c.Name == "vb")).Loss);
         Assert.Equal(pgColumns.Length, schema.Columns.Count);
         var lossy = columns.Select(c => (c.Name, TypeMapping.ToMySql(c))).Where(x => !x.Item2.Lossless).Select(x => x.Name).Order().ToList();
-        Assert.Equal(["arr", "d", "en", "iv", "m", "nx", "ts", "tz"], lossy);
+        Assert.Equal(["arr", "d", "en", "iv", "m", "nx", "ts", "tz", "vb"], lossy);
     }
 }

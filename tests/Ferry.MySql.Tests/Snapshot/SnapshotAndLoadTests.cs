@@ -87,4 +87,29 @@ public sealed class SnapshotAndLoadTests : IAsyncLifetime
         Assert.Equal("-1.000000000000000000000000000001", a[0][4]);
         Assert.Equal(new DateTime(2038, 1, 19, 3, 14, 7, DateTimeKind.Utc).AddTicks(9999990), a[0][9]);
     }
+
+    [Fact]
+    public async Task FLOAT_is_read_as_the_float32_the_server_stores_not_the_six_digits_its_text_protocol_sends()
+    {
+        await TestServers.ExecAsync(TestServers.MariaDbSource, "CREATE TABLE floats (id INT PRIMARY KEY, f FLOAT)", _db);
+        float[] values = [1.2345678f, 16777216f, 3.4e38f, -1.17549435e-38f, 0.1f, 123456.789f, 0f];
+        await using (var c = await TestServers.OpenAsync(TestServers.MariaDbSource))
+        {
+            for (var i = 0; i < values.Length; i++)
+            {
+                await using var cmd = new MySqlConnector.MySqlCommand($"INSERT INTO `{_db}`.floats VALUES (@id, @f)", c);
+                cmd.Parameters.AddWithValue("@id", i);
+                cmd.Parameters.AddWithValue("@f", values[i]);
+                await cmd.ExecuteNonQueryAsync();
+            }
+        }
+        var source = new MySqlSnapshotSource(Servers.Source);
+        var schema = (await source.ReadTableAsync(new TableName(_db, "floats"), CancellationToken.None))!;
+        var rows = await source.ReadRowsAsync(schema, values.Select((_, i) => new object?[] { (long)i }).ToList(), CancellationToken.None).ToListAsync();
+        Assert.Equal(values, rows.Select(r => (float)r[1]!));
+        // the server's own text of the first value has only six digits: reading it as sent would not be exact
+        await using var check = await TestServers.OpenAsync(TestServers.MariaDbSource);
+        await using var text = new MySqlConnector.MySqlCommand($"SELECT f FROM `{_db}`.floats WHERE id = 0", check);
+        Assert.NotEqual(values[0], Convert.ToSingle(await text.ExecuteScalarAsync(), System.Globalization.CultureInfo.InvariantCulture));
+    }
 }

@@ -49,10 +49,13 @@ public sealed class PostgreSqlToMySqlMapperTests
     [Fact]
     public void Infinity_timestamps_are_refused_naming_the_column_and_timestamptz_is_UTC()
     {
-        var e = Assert.Throws<FerryException>(() => Mapper.Value(Table, Ts, DateTime.MaxValue));
+        var e = Assert.Throws<FerryException>(() => Mapper.Value(Table, Ts, Ferry.Engine.Changes.InfiniteTime.Future));
         Assert.Contains("s.t.at", e.Message, StringComparison.Ordinal);
         Assert.Contains("infinity", e.Message, StringComparison.Ordinal);
-        Assert.Contains("-infinity", Assert.Throws<FerryException>(() => Mapper.Value(Table, Tz, DateTime.MinValue)).Message, StringComparison.Ordinal);
+        Assert.Contains("-infinity", Assert.Throws<FerryException>(() => Mapper.Value(Table, Tz, Ferry.Engine.Changes.InfiniteTime.Past)).Message, StringComparison.Ordinal);
+        // the extreme real values are not infinity: they are written (0001-01-01 as text, since MinValue is MySQL's zero date there)
+        Assert.Equal("0001-01-01 00:00:00", Mapper.Value(Table, Tz, DateTime.SpecifyKind(DateTime.MinValue, DateTimeKind.Utc)));
+        Assert.Equal(new DateTime(9999, 12, 31, 23, 59, 59).AddTicks(9999990), Mapper.Value(Table, Ts, new DateTime(9999, 12, 31, 23, 59, 59).AddTicks(9999990)));
         var utc = new DateTime(2024, 2, 29, 3, 4, 5, DateTimeKind.Utc);
         var written = Assert.IsType<DateTime>(Mapper.Value(Table, Tz, utc));
         Assert.Equal((utc.Ticks, DateTimeKind.Unspecified), (written.Ticks, written.Kind));
