@@ -20,9 +20,7 @@ public sealed class FerryNode : IAsyncDisposable
         MetadataDatabase = metadataDatabase;
         AdminKey = adminKey;
         ClusterId = metadataDatabase;
-        HttpPort = FreePort();
-        SiloPort = FreePort();
-        GatewayPort = FreePort();
+        (HttpPort, SiloPort, GatewayPort) = FreePorts();
     }
 
     public string MetadataDatabase { get; }
@@ -106,10 +104,22 @@ public sealed class FerryNode : IAsyncDisposable
         return File.Exists(dll) ? dll : throw new FileNotFoundException("build src/Ferry.Host first", dll);
     }
 
-    private static int FreePort()
+    /// <summary>
+    /// Three distinct free ports: the listeners stay open until all three are chosen, since the kernel may hand a
+    /// port just released to the next request (a silo and its HTTP endpoint once got the same one).
+    /// </summary>
+    private static (int Http, int Silo, int Gateway) FreePorts()
     {
-        using var l = new TcpListener(IPAddress.Loopback, 0);
-        l.Start();
-        return ((IPEndPoint)l.LocalEndpoint).Port;
+        var listeners = Enumerable.Range(0, 3).Select(_ => new TcpListener(IPAddress.Loopback, 0)).ToList();
+        try
+        {
+            foreach (var l in listeners) l.Start();
+            var ports = listeners.Select(l => ((IPEndPoint)l.LocalEndpoint).Port).ToList();
+            return (ports[0], ports[1], ports[2]);
+        }
+        finally
+        {
+            foreach (var l in listeners) l.Stop();
+        }
     }
 }
