@@ -614,6 +614,15 @@ public sealed partial class MySqlDestination(ConnectionInfo connection, PostgreS
                     sb.Append(')');
                 }
                 break;
+            case ChangeOps.Kind.DeleteByKey when table.Key.Count == 1:
+                sb.Append("DELETE FROM ").Append(target).Append(" WHERE ").Append(MySqlIdentifier.Quote(table.Key[0])).Append(" IN (");
+                for (var o = start; o < end; o++)
+                {
+                    if (o > start) sb.Append(", ");
+                    sb.Append(Snapshot.KeyPredicate.Parameter(table, table.Key[0], ops[o].Values[0], $"@k{o - start}", cmd.Parameters));
+                }
+                sb.Append(')');
+                break;
             case ChangeOps.Kind.DeleteByKey:
                 sb.Append("DELETE FROM ").Append(target).Append(" WHERE ");
                 for (var o = start; o < end; o++)
