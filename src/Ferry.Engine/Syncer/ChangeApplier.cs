@@ -35,8 +35,12 @@ public sealed class ChangeApplier(
     /// </summary>
     public bool CrossEngine { get; init; }
 
-    private const int MaxRowsPerBatch = 5_000;
-    private const int MaxTransactionsPerBatch = 1_000;
+    // A batch takes whatever is already waiting, up to these bounds: a backlog is caught up in large
+    // batches (written as their net effect per key), a trickle is committed as soon as it arrives.
+    private const int MaxRowsPerBatch = 50_000;
+    private const int MaxTransactionsPerBatch = 20_000;
+    private const long MaxBytesPerBatch = 64L << 20;
+    private static readonly TimeSpan MaxGatherTime = TimeSpan.FromMilliseconds(250);
     private static readonly TimeSpan ReportEvery = TimeSpan.FromSeconds(1);
     private static readonly TimeSpan IdleCheckpointEvery = TimeSpan.FromSeconds(5);
 
@@ -99,7 +103,10 @@ public sealed class ChangeApplier(
         while (await events.WaitToReadAsync(ct))
         {
             var rows = 0;
-            while (rows < MaxRowsPerBatch && batch.Count < MaxTransactionsPerBatch && events.TryRead(out var e))
+            long bytes = 0;
+            var gathering = Stopwatch.StartNew();
+            while (rows < MaxRowsPerBatch && batch.Count < MaxTransactionsPerBatch && bytes < MaxBytesPerBatch &&
+                   (batch.Count == 0 || gathering.Elapsed < MaxGatherTime) && events.TryRead(out var e))
             {
                 switch (e)
                 {
@@ -107,6 +114,7 @@ public sealed class ChangeApplier(
                         CheckImages(tx);
                         batch.Add(tx);
                         rows += tx.Rows.Count;
+                        bytes += Size(tx);
                         break;
                     case DdlEvent ddl when AffectsScope(ddl):
                         // Everything before the statement is committed, and the checkpoint sits right before it.
@@ -495,6 +503,21 @@ public sealed class ChangeApplier(
         }
         await destination.RecordSchemasAsync(stream, ddl.Position, entries, ct);
         return true;
+    }
+
+    /// <summary>About how much memory a transaction's row images hold.</summary>
+    private static long Size(TransactionEvent tx)
+    {
+        long size = 0;
+        foreach (var row in tx.Rows)
+        {
+            size += 64;
+            foreach (var image in (ReadOnlySpan<object?[]?>)[row.Before, row.After])
+                if (image is not null)
+                    foreach (var v in image)
+                        size += v switch { string s => 24 + 2L * s.Length, byte[] b => 24 + b.Length, _ => 16 };
+        }
+        return size;
     }
 
     /// <summary>A row image must match the definition it is written with; otherwise the definition is out of date.</summary>

@@ -48,6 +48,30 @@ public static class ChangeOps
         return ops;
     }
 
+    /// <summary>
+    /// The batch reduced to its net effect per key (<see cref="NetEffect"/>): tables with a key are written
+    /// as one set of deletes and one set of final images (REPLACE); tables without one keep their order.
+    /// </summary>
+    public static NetEffect.Plan<Op> Net(List<Op> ops) => NetEffect.Reduce(ops, o => o.Mapping.Target,
+        o => o.Kind switch { Kind.Upsert => true, Kind.DeleteByKey => false, _ => null },
+        o => RowValues.CanonicalRow(o.Kind == Kind.Upsert ? Key(o.Mapping, o.Values) : o.Values),
+        o => o.Mapping);
+
+    /// <summary>About how many bytes an operation's values take in a statement.</summary>
+    public static int Size(Op op)
+    {
+        var size = 0;
+        foreach (var v in op.Values)
+            size += v switch
+            {
+                null => 4,
+                string s => s.Length * 2 + 3,
+                byte[] b => b.Length * 2 + 3,
+                _ => 16,
+            };
+        return size;
+    }
+
     private static object?[] Key(TableMapping mapping, object?[] row) => mapping.Source.KeyOrdinals().Select(i => row[i]).ToArray();
 
     private static object?[] Require(object?[]? image, RowChange change) =>

@@ -34,6 +34,8 @@ public sealed partial class MySqlDestination(ConnectionInfo connection, PostgreS
 
     /// <summary>Statement parameters are inlined by the driver; this bounds a statement's size.</summary>
     private const int ValuesPerStatement = 20_000;
+    // well below the default max_allowed_packet (16 MiB in MariaDB, 64 MiB in MySQL 8), values travel as escaped text
+    private const int BytesPerStatement = 4 << 20;
 
     private static readonly string Checkpoints = MySqlIdentifier.Quote(new TableName(CheckpointDatabase, CheckpointTable));
     private static readonly string SchemaHistory = MySqlIdentifier.Quote(new TableName(CheckpointDatabase, SchemaHistoryTable));
@@ -692,6 +694,8 @@ public sealed partial class MySqlDestination(ConnectionInfo connection, PostgreS
     {
         var ops = ChangeOps.From(transactions, map);
         if (fromPostgreSql is not null) ops = Converted(ops, fromPostgreSql);
+        // the batch's net effect per key: deletes first, then the final images (README "Incremental apply")
+        ops = ChangeOps.Net(ops).All();
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await EnsureCheckpointTableAsync(c, ct).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
@@ -703,9 +707,10 @@ public sealed partial class MySqlDestination(ConnectionInfo connection, PostgreS
                 var end = start + 1;
                 var batchable = ops[start].Kind is ChangeOps.Kind.Upsert or ChangeOps.Kind.DeleteByKey or ChangeOps.Kind.Insert;
                 var limit = Math.Max(1, ValuesPerStatement / Math.Max(1, ops[start].Mapping.Source.Columns.Count));
-                while (batchable && end < ops.Count && end - start < limit &&
+                var bytes = ChangeOps.Size(ops[start]);
+                while (batchable && end < ops.Count && end - start < limit && bytes < BytesPerStatement &&
                        ops[end].Kind == ops[start].Kind && ReferenceEquals(ops[end].Mapping, ops[start].Mapping))
-                    end++;
+                    bytes += ChangeOps.Size(ops[end++]);
                 await ExecuteOpsAsync(c, tx, ops, start, end, ct).ConfigureAwait(false);
                 start = end;
             }
@@ -745,6 +750,15 @@ public sealed partial class MySqlDestination(ConnectionInfo connection, PostgreS
                     }
                     sb.Append(')');
                 }
+                break;
+            case ChangeOps.Kind.DeleteByKey when table.Key.Count == 1:
+                sb.Append("DELETE FROM ").Append(target).Append(" WHERE ").Append(MySqlIdentifier.Quote(table.Key[0])).Append(" IN (");
+                for (var o = start; o < end; o++)
+                {
+                    if (o > start) sb.Append(", ");
+                    sb.Append(Snapshot.KeyPredicate.Parameter(table, table.Key[0], ops[o].Values[0], $"@k{o - start}", cmd.Parameters));
+                }
+                sb.Append(')');
                 break;
             case ChangeOps.Kind.DeleteByKey:
                 sb.Append("DELETE FROM ").Append(target).Append(" WHERE ");

@@ -56,6 +56,15 @@ public static class PgChangeOps
         return ops;
     }
 
+    /// <summary>
+    /// The batch reduced to its net effect per key (<see cref="NetEffect"/>): tables with a key are written
+    /// as one set of deletes and one set of final images; tables without one keep their order.
+    /// </summary>
+    public static NetEffect.Plan<Op> Net(List<Op> ops) => NetEffect.Reduce(ops, o => o.Mapping.Target,
+        o => o.Kind switch { Kind.Upsert => true, Kind.DeleteByKey => false, _ => null },
+        o => RowValues.CanonicalRow(o.Kind == Kind.Upsert ? Key(o.Mapping, o.Values) : o.Values),
+        o => o.Mapping);
+
     public static object?[] Key(TableMapping mapping, object?[] row) => mapping.Source.KeyOrdinals().Select(i => row[i]).ToArray();
 
     private static object?[] Require(object?[]? image, RowChange change) =>

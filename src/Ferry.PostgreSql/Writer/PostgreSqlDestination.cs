@@ -580,14 +580,36 @@ public sealed partial class PostgreSqlDestination(ConnectionInfo connection, IPg
         string stream, LogPosition checkpoint, CancellationToken ct)
     {
         var ops = PgChangeOps.From(transactions, map);
+        var net = PgChangeOps.Net(ops);
         await using var c = await OpenAsync(ct).ConfigureAwait(false);
         await EnsureCheckpointTableAsync(c, ct).ConfigureAwait(false);
         await using var tx = await c.BeginTransactionAsync(ct).ConfigureAwait(false);
+        if (net.Ordered.Count < ops.Count)
+        {
+            // The batch's net effect per key: deletes first, then the final images. PostgreSQL checks a unique
+            // index (one the user added on the destination) row by row, so final images that trade a unique value
+            // collide inside one statement; the batch is then written one operation at a time in log order,
+            // each step a state the source had.
+            await tx.SaveAsync("ferry_net", ct).ConfigureAwait(false);
+            try { await ExecuteAllAsync(c, tx, net.All(), merge: true, ct).ConfigureAwait(false); }
+            catch (PostgresException e) when (e.SqlState is PostgresErrorCodes.UniqueViolation or PostgresErrorCodes.ExclusionViolation)
+            {
+                await tx.RollbackAsync("ferry_net", ct).ConfigureAwait(false);
+                await ExecuteAllAsync(c, tx, ops, merge: false, ct).ConfigureAwait(false);
+            }
+        }
+        else await ExecuteAllAsync(c, tx, ops, merge: true, ct).ConfigureAwait(false);
+        await UpsertCheckpointAsync(c, tx, stream, checkpoint, ct).ConfigureAwait(false);
+        await tx.CommitAsync(ct).ConfigureAwait(false);
+    }
+
+    private async Task ExecuteAllAsync(NpgsqlConnection c, NpgsqlTransaction tx, List<PgChangeOps.Op> ops, bool merge, CancellationToken ct)
+    {
         for (var start = 0; start < ops.Count;)
         {
             // consecutive operations of one kind on one table become one statement; order across kinds is kept
             var end = start + 1;
-            var batchable = ops[start].Kind is PgChangeOps.Kind.Upsert or PgChangeOps.Kind.DeleteByKey or PgChangeOps.Kind.Insert;
+            var batchable = merge && ops[start].Kind is PgChangeOps.Kind.Upsert or PgChangeOps.Kind.DeleteByKey or PgChangeOps.Kind.Insert;
             var limit = Math.Max(1, ParametersPerStatement / Math.Max(1, ops[start].Mapping.Source.Columns.Count));
             while (batchable && end < ops.Count && end - start < limit &&
                    ops[end].Kind == ops[start].Kind && ReferenceEquals(ops[end].Mapping, ops[start].Mapping))
@@ -595,8 +617,6 @@ public sealed partial class PostgreSqlDestination(ConnectionInfo connection, IPg
             await ExecuteOpsAsync(c, tx, ops, start, end, ct).ConfigureAwait(false);
             start = end;
         }
-        await UpsertCheckpointAsync(c, tx, stream, checkpoint, ct).ConfigureAwait(false);
-        await tx.CommitAsync(ct).ConfigureAwait(false);
     }
 
     private async Task ExecuteOpsAsync(NpgsqlConnection c, NpgsqlTransaction tx, List<PgChangeOps.Op> ops, int start, int end, CancellationToken ct)
