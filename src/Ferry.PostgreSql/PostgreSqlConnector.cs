@@ -38,11 +38,16 @@ public sealed class PostgreSqlConnector : IConnector
 
     public IDestination OpenDestination(ConnectionInfo connection) => new PostgreSqlDestination(connection);
 
-    /// <summary>pg_current_wal_lsn(): every transaction committed before the call ends at or before it.</summary>
+    /// <summary>
+    /// pg_current_wal_insert_lsn(): every transaction committed before the call ends at or before it. Not
+    /// pg_current_wal_lsn(), the position written out so far: under asynchronous commit (synchronous_commit = off, for
+    /// the server or one session) COMMIT returns before its WAL is written, so that position can stand before the
+    /// last commits, and a sync wait on it would pass while they are still on their way.
+    /// </summary>
     public async Task<Engine.Changes.LogPosition> CurrentPositionAsync(ConnectionInfo connection, CancellationToken ct)
     {
         await using var c = await PgSessions.OpenAsync(connection, ct).ConfigureAwait(false);
-        await using var cmd = new Npgsql.NpgsqlCommand("SELECT pg_catalog.pg_current_wal_lsn()::text", c);
+        await using var cmd = new Npgsql.NpgsqlCommand("SELECT pg_catalog.pg_current_wal_insert_lsn()::text", c);
         return new Engine.Changes.LogPosition((string)(await cmd.ExecuteScalarAsync(ct).ConfigureAwait(false))!);
     }
 

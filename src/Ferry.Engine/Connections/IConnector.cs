@@ -39,7 +39,7 @@ public interface IConnector
 
     /// <summary>
     /// The current end of the source's log (MySQL family: SHOW MASTER STATUS with the GTID position; PostgreSQL:
-    /// pg_current_wal_lsn()), without creating anything: switchover waits for the writer to reach it.
+    /// pg_current_wal_insert_lsn(), which covers asynchronous commits too), without creating anything: switchover waits for the writer to reach it.
     /// </summary>
     Task<Changes.LogPosition> CurrentPositionAsync(ConnectionInfo connection, CancellationToken ct) =>
         throw new Errors.FerryException("switchover.unsupported", "this source cannot report its log position");
