@@ -17,6 +17,8 @@ public sealed class Verifier(ISnapshotSource source, ISnapshotSource dest, IRead
 {
     public int Rechecks { get; init; } = 3;
     public TimeSpan RecheckDelay { get; init; } = TimeSpan.FromSeconds(2);
+    /// <summary>Chunks of one table compared at once (each reads both sides at once).</summary>
+    public int ChunkConcurrency { get; init; } = 2;
 
     public async Task<IReadOnlyList<TableVerdict>> RunAsync(Func<TableVerdict, Task> onTable, CancellationToken ct)
     {
@@ -71,11 +73,15 @@ public sealed class Verifier(ISnapshotSource source, ISnapshotSource dest, IRead
         var ranges = members.Count == 1
             ? await source.PlanChunksAsync(src, FullCopier.RowsPerChunk, ct)
             : await dest.PlanChunksAsync(dstForRanges, FullCopier.RowsPerChunk, ct);
-        foreach (var range in ranges)
+        // Chunks are compared ChunkConcurrency at a time (each reads both sides at once); results are summed in key order.
+        var diffs = new ChunkDiff[ranges.Count];
+        var chunkOptions = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, ChunkConcurrency), CancellationToken = ct };
+        await Parallel.ForEachAsync(Enumerable.Range(0, ranges.Count), chunkOptions, async (i, token) =>
+            diffs[i] = await ChunkComparison.CompareAsync(
+                SourceRange(ranges[i], token), dest.ReadChunkAsync(dstForRanges, ranges[i], token),
+                srcKey, srcCols, dstKey, dstCols, token, normalize));
+        foreach (var diff in diffs)
         {
-            var diff = await ChunkComparison.CompareAsync(
-                SourceRange(range, ct), dest.ReadChunkAsync(dstForRanges, range, ct),
-                srcKey, srcCols, dstKey, dstCols, ct, normalize);
             sourceRows += diff.SourceRows;
             destRows += diff.DestRows;
             mismatched.AddRange(diff.Mismatched);
