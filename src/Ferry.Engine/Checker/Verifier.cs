@@ -19,6 +19,12 @@ public sealed class Verifier(ISnapshotSource source, ISnapshotSource dest, IRead
     public TimeSpan RecheckDelay { get; init; } = TimeSpan.FromSeconds(2);
     /// <summary>Chunks of one table compared at once (each reads both sides at once).</summary>
     public int ChunkConcurrency { get; init; } = 2;
+    /// <summary>Whether chunks are first compared by digests both servers compute (when both can, in one dialect).</summary>
+    public bool UseServerDigests { get; init; } = true;
+
+    private int _digestedChunks;
+    /// <summary>Chunks found equal by their server digests alone (no rows read).</summary>
+    public int DigestedChunks => _digestedChunks;
 
     public async Task<IReadOnlyList<TableVerdict>> RunAsync(Func<TableVerdict, Task> onTable, CancellationToken ct)
     {
@@ -76,10 +82,27 @@ public sealed class Verifier(ISnapshotSource source, ISnapshotSource dest, IRead
         // Chunks are compared ChunkConcurrency at a time (each reads both sides at once); results are summed in key order.
         var diffs = new ChunkDiff[ranges.Count];
         var chunkOptions = new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, ChunkConcurrency), CancellationToken = ct };
+        // Within one engine, both servers first digest the chunk themselves; rows are read only where the digests differ.
+        var digest = UseServerDigests && members.Count == 1 && normalize.All(n => n is null);
         await Parallel.ForEachAsync(Enumerable.Range(0, ranges.Count), chunkOptions, async (i, token) =>
+        {
+            if (digest)
+            {
+                var srcDigest = source.DigestChunkAsync(src, ranges[i], compared, token, mapping.Filter);
+                var dstDigest = dest.DigestChunkAsync(dstForRanges, ranges[i], compared, token);
+                var (a, b) = (await srcDigest, await dstDigest);
+                if (a is null || b is null || a.Dialect != b.Dialect) digest = false; // not comparable: rows from now on
+                else if (a == b)
+                {
+                    Interlocked.Increment(ref _digestedChunks);
+                    diffs[i] = new ChunkDiff(a.Rows, b.Rows, [], [], []);
+                    return;
+                }
+            }
             diffs[i] = await ChunkComparison.CompareAsync(
                 SourceRange(ranges[i], token), dest.ReadChunkAsync(dstForRanges, ranges[i], token),
-                srcKey, srcCols, dstKey, dstCols, token, normalize));
+                srcKey, srcCols, dstKey, dstCols, token, normalize);
+        });
         foreach (var diff in diffs)
         {
             sourceRows += diff.SourceRows;
