@@ -118,7 +118,7 @@ public sealed class MySqlSnapshotSource(ConnectionInfo connection) : ISnapshotSo
     /// row reader is sent for each column (CHAR without its trailing spaces, TIMESTAMP in the session's UTC, BIT as its
     /// number), so equal texts read as equal values. The chunk's hash is the XOR over its rows of two independent
     /// checksums of the text (CRC-32 and CRC-32C: 64 bits per row), with the row count. Strings are hashed in their
-    /// stored bytes, so the dialect names each column's charset: two sides digest alike only with the same charsets.
+    /// stored bytes, so the dialect names each column's type and charset: two sides digest alike only with the same ones.
     /// FLOAT, DOUBLE and types read otherwise are not digested: such tables are compared row by row.
     /// </summary>
     public async Task<ChunkDigest?> DigestChunkAsync(TableSchema table, KeyRange range, IReadOnlyList<string> columns, CancellationToken ct, RowFilter? filter = null)
@@ -130,7 +130,7 @@ public sealed class MySqlSnapshotSource(ConnectionInfo connection) : ISnapshotSo
             var index = table.IndexOf(name);
             if (index < 0 || DigestText(table.Columns[index]) is not { } text) return null;
             fields.Add(text);
-            dialect.Append(' ').Append(table.Columns[index].Charset ?? "-");
+            dialect.Append(' ').Append(table.Columns[index].DataType).Append('/').Append(table.Columns[index].Charset ?? "-");
         }
         if (fields.Count == 0) return null;
         var row = $"CONCAT_WS(',', {string.Join(", ", fields)})";
