@@ -110,4 +110,21 @@ public sealed class ServerDigestVerifyTests
         Assert.Equal(0, verifier.DigestedChunks);
         Assert.Equal([3L], verdict.Mismatched.Select(k => (long)k[0]!).ToArray());
     }
+
+    [Fact]
+    public async Task Only_the_chunk_whose_digests_differ_is_read_row_by_row()
+    {
+        await using var dbs = new TestDatabases();
+        const string sql = "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, v VARCHAR(20) NOT NULL); INSERT INTO t SELECT seq, CONCAT('v', seq) FROM seq_1_to_45000;";
+        var src = await dbs.CreateAsync(TestServers.MariaDbSource, "verifyperf_ch", sql);
+        var dst = await dbs.CreateAsync(TestServers.MariaDbDest, "verifyperf_ch", sql + "UPDATE t SET v = 'changed' WHERE id = 30000;");
+        var (verifier, verdict) = await VerifyAsync(src, dst);
+        // three chunks of 20,000 rows: the whole-table digests differ, two chunks' digests agree, the third is compared row by row
+        Assert.Equal(2, verifier.DigestedChunks);
+        Assert.Equal([30000L], verdict.Mismatched.Select(k => (long)k[0]!).ToArray());
+        Assert.Empty(verdict.MissingInDest);
+        Assert.Empty(verdict.ExtraInDest);
+        Assert.Equal(45000, verdict.SourceRows);
+        Assert.Equal(45000, verdict.DestRows);
+    }
 }
