@@ -51,4 +51,18 @@ public interface ISnapshotSource
     /// </summary>
     Task<IReadOnlyList<IdentityValue>> ReadIdentityValuesAsync(TableName table, CancellationToken ct) =>
         Task.FromResult<IReadOnlyList<IdentityValue>>([]);
+
+    /// <summary>
+    /// The server's own digest of one chunk: how many rows it holds and an order-independent hash of each row's
+    /// text over <paramref name="columns"/> (names of <paramref name="table"/>'s columns), computed where the rows are
+    /// so they need not be sent. Rows with equal digests of the same <see cref="ChunkDigest.Dialect"/> read as equal
+    /// values; null when this source cannot digest these columns exactly (the rows are then compared as read).
+    /// </summary>
+    Task<ChunkDigest?> DigestChunkAsync(TableSchema table, KeyRange range, IReadOnlyList<string> columns, CancellationToken ct, RowFilter? filter = null) =>
+        Task.FromResult<ChunkDigest?>(null);
 }
+
+/// <param name="Dialect">How the row text was formed (engine, server version): digests compare only within one dialect.</param>
+/// <param name="Rows">Rows in the chunk.</param>
+/// <param name="Hash">The combined hash of the rows' texts.</param>
+public sealed record ChunkDigest(string Dialect, long Rows, string Hash);

@@ -32,38 +32,80 @@ public static class ChunkComparison
         int[] sourceKey, int[] sourceColumns, int[] destKey, int[] destColumns, CancellationToken ct,
         Func<object?, object?>?[]? normalize = null)
     {
-        var collisions = new HashSet<string>(StringComparer.Ordinal);
-        var src = await IndexAsync(source, sourceKey, sourceColumns, collisions, normalize, ct);
-        var dst = await IndexAsync(dest, destKey, destColumns, null, normalize, ct);
+        // Both sides are read at once, each into its own index; rows are kept as read and compared value by
+        // value (in canonical-form equality), so no per-row text is built.
+        var collisions = new HashSet<RowKey>(RowKey.Comparer);
+        var srcTask = IndexAsync(source, sourceKey, collisions, ct);
+        var dstTask = IndexAsync(dest, destKey, null, ct);
+        var (src, dst) = (await srcTask.ConfigureAwait(false), await dstTask.ConfigureAwait(false));
         var mismatched = new List<object?[]>();
         var missing = new List<object?[]>();
         var extra = new List<object?[]>();
-        foreach (var (k, (key, hash)) in src)
+        foreach (var k in src.Keys)
         {
             // Two source tables aggregated into one gave the same key: the destination can hold only one of them.
-            if (collisions.Contains(k)) mismatched.Add(key);
-            else if (!dst.TryGetValue(k, out var other)) missing.Add(key);
-            else if (other.Row != hash) mismatched.Add(key);
+            if (collisions.Contains(k)) mismatched.Add(k.Values());
+            else if (!dst.TryGetValue(k, out var other)) missing.Add(k.Values());
+            else if (!RowsEqual(k.Row, sourceColumns, other.Row, destColumns, normalize)) mismatched.Add(k.Values());
         }
-        foreach (var (k, (key, _)) in dst)
-            if (!src.ContainsKey(k)) extra.Add(key);
+        foreach (var k in dst.Keys)
+            if (!src.ContainsKey(k)) extra.Add(k.Values());
         return new ChunkDiff(src.Count, dst.Count, mismatched, missing, extra);
     }
 
-    private static async Task<Dictionary<string, (object?[] Key, string Row)>> IndexAsync(
-        IAsyncEnumerable<object?[]> rows, int[] key, int[] columns, HashSet<string>? collisions, Func<object?, object?>?[]? normalize, CancellationToken ct)
+    private static bool RowsEqual(object?[] a, int[] aColumns, object?[] b, int[] bColumns, Func<object?, object?>?[]? normalize)
     {
-        var map = new Dictionary<string, (object?[], string)>(StringComparer.Ordinal);
-        await foreach (var row in rows.WithCancellation(ct))
+        for (var c = 0; c < aColumns.Length; c++)
         {
-            var k = key.Select(i => row[i]).ToArray();
-            var canonicalKey = RowValues.CanonicalRow(k);
-            var values = new object?[columns.Length];
-            for (var c = 0; c < columns.Length; c++)
-                values[c] = normalize?[c] is { } n ? n(row[columns[c]]) : row[columns[c]];
-            if (!map.TryAdd(canonicalKey, (k, RowValues.CanonicalRow(values)))) collisions?.Add(canonicalKey);
+            var (x, y) = (a[aColumns[c]], b[bColumns[c]]);
+            if (normalize?[c] is { } n) (x, y) = (n(x), n(y));
+            if (!CanonicalEquality.Equal(x, y)) return false;
         }
-        return map;
+        return true;
+    }
+
+    private static Task<Dictionary<RowKey, RowKey>> IndexAsync(
+        IAsyncEnumerable<object?[]> rows, int[] key, HashSet<RowKey>? collisions, CancellationToken ct) =>
+        Task.Run(async () =>
+        {
+            var map = new Dictionary<RowKey, RowKey>(RowKey.Comparer);
+            await foreach (var row in rows.WithCancellation(ct).ConfigureAwait(false))
+            {
+                var k = new RowKey(row, key);
+                if (!map.TryAdd(k, k)) collisions?.Add(k);
+            }
+            return map;
+        }, ct);
+
+    /// <summary>A row seen through its key columns; keys are equal when their values' canonical forms are.</summary>
+    private readonly record struct RowKey(object?[] Row, int[] Key)
+    {
+        public object?[] Values()
+        {
+            var values = new object?[Key.Length];
+            for (var i = 0; i < Key.Length; i++) values[i] = Row[Key[i]];
+            return values;
+        }
+
+        public static readonly IEqualityComparer<RowKey> Comparer = new KeyComparer();
+
+        private sealed class KeyComparer : IEqualityComparer<RowKey>
+        {
+            public bool Equals(RowKey a, RowKey b)
+            {
+                if (a.Key.Length != b.Key.Length) return false;
+                for (var i = 0; i < a.Key.Length; i++)
+                    if (!CanonicalEquality.Equal(a.Row[a.Key[i]], b.Row[b.Key[i]])) return false;
+                return true;
+            }
+
+            public int GetHashCode(RowKey k)
+            {
+                var hash = new HashCode();
+                for (var i = 0; i < k.Key.Length; i++) hash.Add(CanonicalEquality.Hash(k.Row[k.Key[i]]));
+                return hash.ToHashCode();
+            }
+        }
     }
 
     /// <summary>
