@@ -228,20 +228,7 @@ public sealed class CheckerGrain(
                     Logger.LogInformation("{Id}: indexes of {Table} built after the copy: {Ddl}", Id, m.Target, ddl);
         }
         // Without incremental the copy is final: the constraints held back can go on now.
-        var constraints = new List<SchemaObject>();
-        foreach (var c in spec.DeferredConstraints)
-        {
-            var database = spec.Tables.FirstOrDefault(t => c.Name.StartsWith($"{t.Database}.{t.Table}.", StringComparison.Ordinal))?.DestDatabase;
-            try
-            {
-                await destination.AddConstraintAsync(database ?? "", c.Ddl!, ct);
-                constraints.Add(new SchemaObject { Name = c.Name, Kind = c.Kind, Status = StageStatus.Completed, Ddl = c.Ddl, Detail = "added after the full copy" });
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                constraints.Add(new SchemaObject { Name = c.Name, Kind = c.Kind, Status = StageStatus.Failed, Ddl = c.Ddl, Error = e.Message, Detail = "added after the full copy" });
-            }
-        }
+        var constraints = await AddDeferredConstraintsAsync(spec, destination, "added after the full copy", ct);
         if (constraints.Count > 0)
             await ReportAsync(spec, new ComponentReport { State = ComponentState.Running, SchemaObjects = constraints });
         await Report(ComponentState.Completed);
@@ -305,6 +292,29 @@ public sealed class CheckerGrain(
     }
 
     /// <summary>
+    /// Adds each held-back foreign key and CHECK, checked against the rows already there; one the data violates
+    /// comes back Failed with the server's reason instead of stopping the others.
+    /// </summary>
+    private static async Task<List<SchemaObject>> AddDeferredConstraintsAsync(ComponentSpec spec, IDestination destination, string when, CancellationToken ct)
+    {
+        var constraints = new List<SchemaObject>();
+        foreach (var c in spec.DeferredConstraints)
+        {
+            var database = spec.Tables.FirstOrDefault(t => c.Name.StartsWith($"{t.Database}.{t.Table}.", StringComparison.Ordinal))?.DestDatabase;
+            try
+            {
+                await destination.AddConstraintAsync(database ?? "", c.Ddl!, ct);
+                constraints.Add(new SchemaObject { Name = c.Name, Kind = c.Kind, Status = StageStatus.Completed, Ddl = c.Ddl, Detail = when });
+            }
+            catch (Exception e) when (e is not OperationCanceledException)
+            {
+                constraints.Add(new SchemaObject { Name = c.Name, Kind = c.Kind, Status = StageStatus.Failed, Ddl = c.Ddl, Error = e.Message, Detail = when });
+            }
+        }
+        return constraints;
+    }
+
+    /// <summary>
     /// Switchover: the held-back foreign keys and CHECKs are added, then every AUTO_INCREMENT counter and sequence
     /// behind an identity or serial column is set to where the source's stands, so the next insert on the
     /// destination gets the next id. Every failure is reported at once and fails the step (retry runs what is left).
@@ -315,22 +325,8 @@ public sealed class CheckerGrain(
         var dst = Catalog.Open(spec.Destination);
         var source = Catalog.For(src.Kind).OpenSnapshotSource(src);
         var destination = Catalog.For(dst.Kind).OpenDestination(dst, src.Kind);
-        var failures = new List<string>();
-        var constraints = new List<SchemaObject>();
-        foreach (var c in spec.DeferredConstraints)
-        {
-            var database = spec.Tables.FirstOrDefault(t => c.Name.StartsWith($"{t.Database}.{t.Table}.", StringComparison.Ordinal))?.DestDatabase;
-            try
-            {
-                await destination.AddConstraintAsync(database ?? "", c.Ddl!, ct);
-                constraints.Add(new SchemaObject { Name = c.Name, Kind = c.Kind, Status = StageStatus.Completed, Ddl = c.Ddl, Detail = "added at switchover" });
-            }
-            catch (Exception e) when (e is not OperationCanceledException)
-            {
-                failures.Add($"{c.Name}: {e.Message}");
-                constraints.Add(new SchemaObject { Name = c.Name, Kind = c.Kind, Status = StageStatus.Failed, Ddl = c.Ddl, Error = e.Message, Detail = "added at switchover" });
-            }
-        }
+        var constraints = await AddDeferredConstraintsAsync(spec, destination, "added at switchover", ct);
+        var failures = constraints.Where(c => c.Status == StageStatus.Failed).Select(c => $"{c.Name}: {c.Error}").ToList();
         if (constraints.Count > 0) await ReportAsync(spec, new ComponentReport { State = ComponentState.Running, SchemaObjects = constraints });
 
         var mappings = await TableMappings.ReadAsync(source, spec.Tables, spec.Objects, ct);
