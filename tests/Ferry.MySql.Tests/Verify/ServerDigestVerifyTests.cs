@@ -112,6 +112,21 @@ public sealed class ServerDigestVerifyTests
     }
 
     [Fact]
+    public async Task A_table_whose_row_text_mixes_two_non_unicode_charsets_is_compared_row_by_row()
+    {
+        // CONCAT_WS over a latin1 and a cp1251 column is an illegal mix of collations on the server: no digest, rows instead
+        await using var dbs = new TestDatabases();
+        const string sql = "CREATE TABLE t (id INT NOT NULL PRIMARY KEY, a VARCHAR(10) CHARACTER SET latin1, b VARCHAR(10) CHARACTER SET cp1251); " +
+                           "INSERT INTO t SELECT seq, CONCAT('a', seq), CONCAT('b', seq) FROM seq_1_to_40;";
+        var src = await dbs.CreateAsync(TestServers.MariaDbSource, "verifyperf_mix", sql);
+        var dst = await dbs.CreateAsync(TestServers.MariaDbDest, "verifyperf_mix", sql + "UPDATE t SET b = 'other' WHERE id = 7;");
+        var (verifier, verdict) = await VerifyAsync(src, dst);
+        Assert.Equal(0, verifier.DigestedChunks);
+        Assert.Equal([7L], verdict.Mismatched.Select(k => (long)k[0]!).ToArray());
+        Assert.Equal(40, verdict.SourceRows);
+    }
+
+    [Fact]
     public async Task Only_the_chunk_whose_digests_differ_is_read_row_by_row()
     {
         await using var dbs = new TestDatabases();
