@@ -23,7 +23,6 @@ public sealed class MariaDbToPostgreSqlEndToEndTests : IAsyncLifetime
     private FerryClient _api = null!;
 
     /// <summary>How each column is read on the source (as text) and how both sides' text is put in one form.</summary>
-    private enum Norm { Exact, Float4, Float8, Bool, Timestamp, Interval, Hex, Json }
 
     private static readonly (string Name, string Source, Norm Norm)[] Columns =
     [
@@ -232,90 +231,8 @@ public sealed class MariaDbToPostgreSqlEndToEndTests : IAsyncLifetime
         }
     }
 
-    private async Task AssertConvergesAsync(TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var expected = await SourceRowsAsync();
-            var actual = await DestinationRowsAsync();
-            var differences = Differences(expected, actual);
-            if (differences.Count == 0) return;
-            if (DateTime.UtcNow > deadline) Assert.Fail("destination differs from source:\n" + string.Join("\n", differences.Take(20)));
-            await Task.Delay(250);
-        }
-    }
-
-    private static List<string> Differences(SortedDictionary<long, string?[]> expected, SortedDictionary<long, string?[]> actual)
-    {
-        var list = new List<string>();
-        foreach (var key in expected.Keys.Union(actual.Keys).Order())
-        {
-            if (!actual.TryGetValue(key, out var a)) { list.Add($"id {key}: missing on the destination"); continue; }
-            if (!expected.TryGetValue(key, out var e)) { list.Add($"id {key}: not on the source"); continue; }
-            for (var i = 0; i < Columns.Length; i++)
-            {
-                var (s, d) = (Normalize(Columns[i].Norm, e[i]), Normalize(Columns[i].Norm, a[i]));
-                if (s != d) list.Add($"id {key}, {Columns[i].Name}: source {e[i] ?? "NULL"} → {s ?? "NULL"}, destination {a[i] ?? "NULL"} → {d ?? "NULL"}");
-            }
-        }
-        return list;
-    }
-
-    /// <summary>Both engines' text of one value in one spelling; two values that differ stay different.</summary>
-    private static string? Normalize(Norm norm, string? text)
-    {
-        if (text is null) return null;
-        return norm switch
-        {
-            Norm.Exact => text,
-            Norm.Float4 => float.Parse(text, CultureInfo.InvariantCulture).ToString("R", CultureInfo.InvariantCulture),
-            Norm.Float8 => double.Parse(text, CultureInfo.InvariantCulture).ToString("R", CultureInfo.InvariantCulture),
-            Norm.Bool => text switch { "true" or "1" => "1", "false" or "0" => "0", _ => "?" + text },
-            // MySQL prints all six fraction digits, PostgreSQL drops trailing zeros; timestamptz carries +00 in UTC
-            Norm.Timestamp => TrimFraction(text.EndsWith("+00", StringComparison.Ordinal) ? text[..^3] : text),
-            Norm.Interval => Microseconds(text),
-            Norm.Hex => (text.StartsWith("\\x", StringComparison.Ordinal) ? text[2..] : text).ToUpperInvariant(),
-            Norm.Json => Canonical(JsonNode.Parse(text)),
-            _ => text,
-        };
-    }
-
-    private static string TrimFraction(string text) => text.Contains('.', StringComparison.Ordinal) ? text.TrimEnd('0').TrimEnd('.') : text;
-
-    /// <summary><c>[-]H:MM:SS[.ffffff]</c> (MySQL TIME, PostgreSQL interval in IntervalStyle postgres) as signed microseconds.</summary>
-    private static string Microseconds(string text)
-    {
-        var negative = text.StartsWith('-');
-        var parts = text.TrimStart('-').Split(':');
-        if (parts.Length != 3) return "?" + text;
-        var seconds = parts[2].Split('.');
-        var micros = (long.Parse(parts[0], CultureInfo.InvariantCulture) * 3600 + long.Parse(parts[1], CultureInfo.InvariantCulture) * 60
-                      + long.Parse(seconds[0], CultureInfo.InvariantCulture)) * 1_000_000
-                     + (seconds.Length > 1 ? long.Parse(seconds[1].PadRight(6, '0'), CultureInfo.InvariantCulture) : 0);
-        return (negative ? -micros : micros).ToString(CultureInfo.InvariantCulture);
-    }
-
-    /// <summary>JSON with object keys sorted and no spacing: jsonb keeps neither order nor spacing.</summary>
-    private static string Canonical(JsonNode? node)
-    {
-        switch (node)
-        {
-            case null: return "null";
-            case JsonObject o:
-                var sb = new StringBuilder("{");
-                foreach (var (k, v) in o.OrderBy(p => p.Key, StringComparer.Ordinal))
-                    sb.Append(sb.Length > 1 ? "," : "").Append(System.Text.Json.JsonSerializer.Serialize(k)).Append(':').Append(Canonical(v));
-                return sb.Append('}').ToString();
-            case JsonArray a:
-                return "[" + string.Join(",", a.Select(Canonical)) + "]";
-            default:
-                var element = node.GetValue<System.Text.Json.JsonElement>();
-                return element.ValueKind == System.Text.Json.JsonValueKind.Number
-                    ? decimal.Parse(element.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture)
-                    : element.GetRawText();
-        }
-    }
+    private Task AssertConvergesAsync(TimeSpan timeout) =>
+        CrossEngineRows.AssertConvergesAsync(SourceRowsAsync, DestinationRowsAsync, Columns.Select(c => (c.Name, c.Norm)).ToArray(), timeout);
 
     private async Task<SortedDictionary<long, string?[]>> SourceRowsAsync()
     {
@@ -323,7 +240,7 @@ public sealed class MariaDbToPostgreSqlEndToEndTests : IAsyncLifetime
         await using (var set = new MySqlCommand("SET time_zone = '+00:00', NAMES utf8mb4", c)) await set.ExecuteNonQueryAsync();
         var select = string.Join(", ", Columns.Select(col => col.Source));
         await using var cmd = new MySqlCommand($"SELECT id, {select} FROM `{_db}`.types", c);
-        return await ReadAsync(cmd);
+        return await CrossEngineRows.ReadAsync(cmd, Columns.Length);
     }
 
     private async Task<SortedDictionary<long, string?[]>> DestinationRowsAsync()
@@ -331,21 +248,7 @@ public sealed class MariaDbToPostgreSqlEndToEndTests : IAsyncLifetime
         await using var c = await OpenPgAsync();
         var select = string.Join(", ", Columns.Select(col => $"\"{col.Name}\"::text"));
         await using var cmd = new NpgsqlCommand($"SELECT id::bigint, {select} FROM \"{_db}\".types", c);
-        return await ReadAsync(cmd);
-    }
-
-    private static async Task<SortedDictionary<long, string?[]>> ReadAsync(System.Data.Common.DbCommand cmd)
-    {
-        var rows = new SortedDictionary<long, string?[]>();
-        await using var r = await cmd.ExecuteReaderAsync();
-        while (await r.ReadAsync())
-        {
-            var values = new string?[Columns.Length];
-            for (var i = 0; i < values.Length; i++)
-                values[i] = r.IsDBNull(i + 1) ? null : r.GetValue(i + 1) is byte[] b ? Encoding.UTF8.GetString(b) : Convert.ToString(r.GetValue(i + 1), CultureInfo.InvariantCulture);
-            rows[Convert.ToInt64(r.GetValue(0), CultureInfo.InvariantCulture)] = values;
-        }
-        return rows;
+        return await CrossEngineRows.ReadAsync(cmd, Columns.Length);
     }
 
     private async Task<Dictionary<string, string>> PgColumnTypesAsync()

@@ -24,7 +24,6 @@ public sealed class PostgreSqlToMariaDbEndToEndTests : IAsyncLifetime
     private FerryClient _api = null!;
     private readonly List<string> _projects = [];
 
-    private enum Norm { Inet, Exact, Decimal, Float4, Float8, Bool, Timestamp, Hex, Json, IntArray }
 
     /// <summary>Each column: how the destination reads it as text, and how both sides' text is put in one form.</summary>
     private static readonly (string Name, string Dest, Norm Norm)[] Columns =
@@ -235,109 +234,22 @@ public sealed class PostgreSqlToMariaDbEndToEndTests : IAsyncLifetime
         }
     }
 
-    private async Task AssertConvergesAsync(TimeSpan timeout)
-    {
-        var deadline = DateTime.UtcNow + timeout;
-        while (true)
-        {
-            var differences = Differences(await SourceRowsAsync(), await DestinationRowsAsync());
-            if (differences.Count == 0) return;
-            if (DateTime.UtcNow > deadline) Assert.Fail("destination differs from source:\n" + string.Join("\n", differences.Take(20)));
-            await Task.Delay(250);
-        }
-    }
-
-    private static List<string> Differences(SortedDictionary<long, string?[]> expected, SortedDictionary<long, string?[]> actual)
-    {
-        var list = new List<string>();
-        foreach (var key in expected.Keys.Union(actual.Keys).Order())
-        {
-            if (!actual.TryGetValue(key, out var a)) { list.Add($"id {key}: missing on the destination"); continue; }
-            if (!expected.TryGetValue(key, out var e)) { list.Add($"id {key}: not on the source"); continue; }
-            for (var i = 0; i < Columns.Length; i++)
-            {
-                var (s, d) = (Normalize(Columns[i].Norm, e[i]), Normalize(Columns[i].Norm, a[i]));
-                if (s != d) list.Add($"id {key}, {Columns[i].Name}: source {e[i] ?? "NULL"} → {s ?? "NULL"}, destination {a[i] ?? "NULL"} → {d ?? "NULL"}");
-            }
-        }
-        return list;
-    }
-
-    /// <summary>Both engines' text of one value in one spelling; two values that differ stay different.</summary>
-    private static string? Normalize(Norm norm, string? text)
-    {
-        if (text is null) return null;
-        return norm switch
-        {
-            Norm.Exact => text,
-            // inet::text always shows the mask; a host address written without one has the full length
-            Norm.Inet => text.Contains('/', StringComparison.Ordinal) ? text : text + (text.Contains(':', StringComparison.Ordinal) ? "/128" : "/32"),
-            Norm.Decimal => Decimal(text),
-            Norm.Float4 => float.Parse(text, CultureInfo.InvariantCulture).ToString("R", CultureInfo.InvariantCulture),
-            Norm.Float8 => double.Parse(text, CultureInfo.InvariantCulture).ToString("R", CultureInfo.InvariantCulture),
-            Norm.Bool => text switch { "true" or "1" => "1", "false" or "0" => "0", _ => "?" + text },
-            // MySQL prints six fraction digits, PostgreSQL drops trailing zeros; timestamptz carries +00 in a UTC session
-            Norm.Timestamp => TrimFraction(text.EndsWith("+00", StringComparison.Ordinal) ? text[..^3] : text),
-            Norm.Hex => (text.StartsWith("\\x", StringComparison.Ordinal) ? text[2..] : text).ToUpperInvariant(),
-            Norm.Json => Canonical(JsonNode.Parse(text)),
-            // integer arrays only: braces become brackets, NULL null
-            Norm.IntArray => text.StartsWith('{') ? Canonical(JsonNode.Parse(text.Replace('{', '[').Replace('}', ']').Replace("NULL", "null", StringComparison.Ordinal))) : Canonical(JsonNode.Parse(text)),
-            _ => text,
-        };
-    }
-
-    private static string TrimFraction(string text) => text.Contains('.', StringComparison.Ordinal) ? text.TrimEnd('0').TrimEnd('.') : text;
-
-    /// <summary>A decimal's digits without trailing fraction zeros: DECIMAL(65,30) prints 30 of them, numeric only its own.</summary>
-    private static string Decimal(string text) => text.Contains('.', StringComparison.Ordinal) ? text.TrimEnd('0').TrimEnd('.') : text;
-
-    private static string Canonical(JsonNode? node)
-    {
-        switch (node)
-        {
-            case null: return "null";
-            case JsonObject o:
-                var sb = new StringBuilder("{");
-                foreach (var (k, v) in o.OrderBy(p => p.Key, StringComparer.Ordinal))
-                    sb.Append(sb.Length > 1 ? "," : "").Append(System.Text.Json.JsonSerializer.Serialize(k)).Append(':').Append(Canonical(v));
-                return sb.Append('}').ToString();
-            case JsonArray a:
-                return "[" + string.Join(",", a.Select(Canonical)) + "]";
-            default:
-                var element = node.GetValue<System.Text.Json.JsonElement>();
-                return element.ValueKind == System.Text.Json.JsonValueKind.Number
-                    ? decimal.Parse(element.GetRawText(), NumberStyles.Float, CultureInfo.InvariantCulture).ToString(CultureInfo.InvariantCulture)
-                    : element.ValueKind == System.Text.Json.JsonValueKind.String ? System.Text.Json.JsonSerializer.Serialize(element.GetString()) : element.GetRawText();
-        }
-    }
+    private Task AssertConvergesAsync(TimeSpan timeout) =>
+        CrossEngineRows.AssertConvergesAsync(SourceRowsAsync, DestinationRowsAsync, Columns.Select(c => (c.Name, c.Norm)).ToArray(), timeout);
 
     private async Task<SortedDictionary<long, string?[]>> SourceRowsAsync()
     {
         await using var c = await OpenPgAsync(TestServers.PgSource);
         var select = string.Join(", ", Columns.Select(col => col.Name == "big" ? "md5(big)" : $"\"{col.Name}\"::text"));
         await using var cmd = new NpgsqlCommand($"SELECT id::bigint, {select} FROM \"{_schema}\".types", c);
-        return await ReadAsync(cmd);
+        return await CrossEngineRows.ReadAsync(cmd, Columns.Length);
     }
 
     private async Task<SortedDictionary<long, string?[]>> DestinationRowsAsync()
     {
         await using var c = await OpenMariaAsync();
         await using var cmd = new MySqlCommand($"SELECT id, {string.Join(", ", Columns.Select(col => col.Dest))} FROM `{_schema}`.types", c);
-        return await ReadAsync(cmd);
-    }
-
-    private static async Task<SortedDictionary<long, string?[]>> ReadAsync(System.Data.Common.DbCommand cmd)
-    {
-        var rows = new SortedDictionary<long, string?[]>();
-        await using var r = await cmd.ExecuteReaderAsync();
-        while (await r.ReadAsync())
-        {
-            var values = new string?[Columns.Length];
-            for (var i = 0; i < values.Length; i++)
-                values[i] = r.IsDBNull(i + 1) ? null : r.GetValue(i + 1) is byte[] b ? Encoding.UTF8.GetString(b) : Convert.ToString(r.GetValue(i + 1), CultureInfo.InvariantCulture);
-            rows[Convert.ToInt64(r.GetValue(0), CultureInfo.InvariantCulture)] = values;
-        }
-        return rows;
+        return await CrossEngineRows.ReadAsync(cmd, Columns.Length);
     }
 
     private async Task<Dictionary<string, (string Type, string? Collation)>> MariaColumnsAsync(string table)
